@@ -1,0 +1,45 @@
+# cohesion-sim: `make run` and `make test` set up .venv themselves.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+ARGS ?=
+
+# Find a Python >= 3.12: PYTHON if given, then python3.13/python3.12 on PATH,
+# then pyenv's, then python3 if it is new enough.
+PYTHON ?= $(shell for c in python3.12 python3.13 \
+	$$(command -v pyenv >/dev/null 2>&1 && for v in 3.12 3.13; do p=$$(pyenv prefix $$(pyenv versions --bare 2>/dev/null | grep -E "^$$v(\.|$$)" | tail -1) 2>/dev/null) && echo $$p/bin/python3; done) \
+	python3; do \
+	  command -v $$c >/dev/null 2>&1 || [ -x "$$c" ] || continue; \
+	  $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; break; }; \
+	done)
+
+.PHONY: run test test-all lint bench clean venv
+
+$(VENV)/.installed: pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then echo "error: Python >= 3.12 not found; install it or pass PYTHON=/path/to/python3.12" >&2; exit 1; fi
+	@[ -x $(PY) ] && $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+venv: $(VENV)/.installed
+
+run: venv
+	$(VENV)/bin/cohesion-sim $(ARGS)
+
+test: venv
+	$(VENV)/bin/ruff check sim tests benchmarks
+	$(VENV)/bin/ruff format --check sim tests benchmarks
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest $(ARGS)
+
+test-all: venv
+	$(VENV)/bin/pytest -m "" $(ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check sim tests benchmarks
+	$(VENV)/bin/ruff format --check sim tests benchmarks
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache .mypy_cache .ruff_cache

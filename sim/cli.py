@@ -1,0 +1,111 @@
+"""The ``cohesion-sim`` command: a Hydra app, thin.
+
+Before Hydra starts, every job's config is composed and checked, so bad input (an
+out-of-range value, an unknown key or option, a broken YAML file) ends the program with
+exit status 1 and one line naming the key and what is allowed, before any output
+directory is made. Set HYDRA_FULL_ERROR=1 for the full traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+
+from sim import api
+from sim.config import ConfigError, register_schema, validate
+from sim.errors import describe
+
+__all__ = ["main"]
+
+register_schema()
+
+
+def _summary(result: api.RunResult, out_dir: Path, wall: float) -> str:
+    rows = [
+        ("cohesion_index", "Cohesion index (0-100)", "{:.1f}"),
+        ("trust_mean", "Trust in institutions (mean)", "{:.3f}"),
+        ("low_trust_share", "Share with low trust", "{:.1%}"),
+        ("prejudice_mean", "Prejudice (mean)", "{:.3f}"),
+        ("tension_mean", "Neighbourhood tension (mean)", "{:.3f}"),
+        ("tension_max", "Most tense neighbourhood", "{:.3f}"),
+        ("bubble_index", "Bubble index", "{:.3f}"),
+        ("polarization", "Polarisation", "{:.3f}"),
+        ("bridging_ties", "Ties across groups", "{:.1%}"),
+        ("participation", "Participation propensity", "{:.3f}"),
+    ]
+    info = result.info
+    last = int(result.timeseries["step"].max())
+    lines = [
+        f"cohesion-sim: policy '{info['policy']}', future '{info['future']}', "
+        f"seed {info['seed']}, {info['population']:,} citizens, {last} weeks "
+        f"({wall:.1f} s)",
+        f"  {'':32s} {'week 0':>10s} {f'week {last}':>10s}",
+    ]
+    for metric, label, fmt in rows:
+        s = result.metric(metric)
+        lines.append(
+            f"  {label:32s} {fmt.format(s.iloc[0]):>10s} {fmt.format(s.iloc[-1]):>10s}"
+        )
+    lines.append(f"  outputs: {out_dir}")
+    return "\n".join(lines)
+
+
+@hydra.main(version_base="1.3", config_path=str(api.config_dir()), config_name="config")
+def _app(cfg: DictConfig) -> None:
+    try:
+        typed = validate(cfg)
+    except ConfigError as e:
+        _fail(str(e))
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    t0 = time.perf_counter()
+    result = api.run(typed, out_dir=out_dir, progress=typed.progress)
+    print(_summary(result, out_dir, time.perf_counter() - t0))
+
+
+def _fail(message: str) -> None:
+    print(f"cohesion-sim: error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def _jobs(overrides: Sequence[str], multirun: bool) -> list[list[str]]:
+    """The override lists of every job the command would run."""
+    if not multirun:
+        return [list(overrides)]
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    batches = BasicSweeper.split_arguments(list(overrides), None)
+    return [list(job) for batch in batches for job in batch]
+
+
+def prevalidate(argv: Sequence[str]) -> str | None:
+    """Compose and check every job of a command line; the first error, or None."""
+    from hydra._internal.utils import get_args_parser
+
+    args = get_args_parser().parse_args(list(argv))
+    if args.help or args.hydra_help or args.info or args.shell_completion:
+        return None
+    extra = [args.config_dir] if args.config_dir else []
+    name = args.config_name or "config"
+    try:
+        jobs = _jobs(args.overrides, args.multirun)
+        for job in jobs:
+            validate(api.compose(job, name, extra_dirs=extra))
+    except Exception as e:  # noqa: BLE001 - every failure becomes one line
+        return describe(e)
+    return None
+
+
+def main() -> None:
+    """Console entry point: check every job's config, then hand over to Hydra."""
+    if not os.environ.get("HYDRA_FULL_ERROR"):
+        error = prevalidate(sys.argv[1:])
+        if error:
+            _fail(error)
+    _app()

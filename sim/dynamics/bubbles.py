@@ -1,0 +1,155 @@
+"""Rule 2, bubbles: unfollowing after discordant encounters, and slow offline turnover.
+
+Online (Sasahara et al. 2021): when citizen i met a followee j online and
+|x_i - x_j| >= eps_i (a discordant encounter), i unfollows j with probability q and
+follows someone new: a random citizen (``random``), a followee of a followee
+(``triadic``), or a random citizen within its confidence bound, as a recommender of
+similar users would (``recommend``). A candidate from another group is accepted only
+with probability 1 - h p_i (h the prejudice homophily, p_i the citizen's prejudice),
+so prejudice steers bubbles along group lines too. If no candidate of three is
+acceptable the tie stays. Out-degrees never change, so q = 0 means no tie ever changes.
+
+Offline: each week a share of ties is offered a degree-preserving swap between two
+citizens of the same neighbourhood, (a, b), (c, d) -> (a, d), (c, b), taken when it
+lowers the summed dissimilarity of the two ties (opinion distance plus, between groups,
+the mean prejudice of the pair times h): friendships drift slowly towards similar
+neighbours (homophilous tie dissolution, McPherson et al. 2001).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.config import BubblesConfig
+from sim.dynamics.encounters import Encounters
+from sim.network import Layer, csr_contains
+
+__all__ = ["offline_turnover", "unfollow"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+ATTEMPTS = 3
+
+
+def _candidates(
+    who: I64, x: F64, eps: F64, online: Layer, cfg: BubblesConfig, r1: F64, r2: F64
+) -> I64:
+    n = x.shape[0]
+    if cfg.new_follow == "random":
+        return np.minimum((r1 * n).astype(np.int64), n - 1)
+    if cfg.new_follow == "triadic":
+        deg = online.degree
+        f = online.indices[online.indptr[who] + (r1 * deg[who]).astype(np.int64)].astype(np.int64)
+        df = deg[f]
+        pos = online.indptr[f] + (r2 * np.maximum(df, 1)).astype(np.int64)
+        fof = online.indices[np.minimum(pos, online.n_entries - 1)].astype(np.int64)
+        return np.where(df > 0, fof, np.minimum((r2 * n).astype(np.int64), n - 1))
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    lo = np.searchsorted(xs, x[who] - eps[who], side="left")
+    hi = np.searchsorted(xs, x[who] + eps[who], side="right")
+    return order[np.minimum(lo + (r1 * (hi - lo)).astype(np.int64), n - 1)]
+
+
+def unfollow(
+    x: F64,
+    eps: F64,
+    group: NDArray[np.int8],
+    prejudice: F64,
+    online: Layer,
+    enc: Encounters,
+    cfg: BubblesConfig,
+    rng: np.random.Generator,
+) -> int:
+    """Rewire the online layer in place after discordant encounters; returns rewirings."""
+    n = x.shape[0]
+    u_unf = rng.random(n)
+    r1 = rng.random((ATTEMPTS, n))
+    r2 = rng.random((ATTEMPTS, n))
+    r_acc = rng.random((ATTEMPTS, n))
+    sel = enc.online & (enc.entry >= 0)
+    who, entry, dist = enc.a[sel], enc.entry[sel], enc.distance[sel]
+    go = (dist >= eps[who]) & (u_unf[who] < cfg.unfollow)
+    who, entry = who[go], entry[go]
+    if who.shape[0] == 0:
+        return 0
+    new = np.full(who.shape[0], -1, dtype=np.int64)
+    for k in range(ATTEMPTS):
+        todo = np.flatnonzero(new < 0)
+        if todo.shape[0] == 0:
+            break
+        w = who[todo]
+        c = _candidates(w, x, eps, online, cfg, r1[k][w], r2[k][w])
+        accept_out = r_acc[k][w] < 1.0 - cfg.prejudice_homophily * prejudice[w]
+        ok = (c != w) & ((group[c] == group[w]) | accept_out)
+        ok &= ~csr_contains(online, w, c)
+        new[todo[ok]] = c[ok]
+    done = new >= 0
+    online.indices[entry[done]] = new[done].astype(np.int32)
+    return int(done.sum())
+
+
+def _tie_cost(x: F64, group: NDArray[np.int8], prej: F64, h: float, u: I64, v: I64) -> F64:
+    mismatch = group[u] != group[v]
+    return np.abs(x[u] - x[v]) + h * 0.5 * (prej[u] + prej[v]) * mismatch
+
+
+def offline_turnover(
+    x: F64,
+    group: NDArray[np.int8],
+    prejudice: F64,
+    neighbourhood: NDArray[np.int32],
+    offline: Layer,
+    cfg: BubblesConfig,
+    rng: np.random.Generator,
+) -> int:
+    """Degree-preserving, similarity-seeking swaps of offline ties, in place; returns swaps."""
+    n_ties = offline.n_entries // 2
+    s = int(round(cfg.offline_turnover * n_ties))
+    e1 = rng.integers(0, max(offline.n_entries, 1), s)
+    r_c = rng.random(s)
+    r_e = rng.random(s)
+    if s == 0 or offline.n_entries == 0:
+        return 0
+    assert offline.twin is not None
+    nb = neighbourhood.astype(np.int64)
+    nb_size = np.bincount(nb)
+    nb_start = np.concatenate([[0], np.cumsum(nb_size)[:-1]])
+    a = offline.src[e1].astype(np.int64)
+    b = offline.indices[e1].astype(np.int64)
+    c = nb_start[nb[a]] + (r_c * nb_size[nb[a]]).astype(np.int64)
+    deg = offline.degree
+    has = deg[c] > 0
+    e2 = offline.indptr[c] + (r_e * np.maximum(deg[c], 1)).astype(np.int64)
+    e2 = np.where(has, e2, 0)
+    d = offline.indices[e2].astype(np.int64)
+    t1, t2 = offline.twin[e1], offline.twin[e2]
+    h = cfg.prejudice_homophily
+    old = _tie_cost(x, group, prejudice, h, a, b) + _tie_cost(x, group, prejudice, h, c, d)
+    new = _tie_cost(x, group, prejudice, h, a, d) + _tie_cost(x, group, prejudice, h, c, b)
+    ok = has & (new < old) & (a != c) & (a != d) & (c != b) & (b != d)
+    ok &= ~csr_contains(offline, a, d) & ~csr_contains(offline, c, b)
+    idx = np.flatnonzero(ok)
+    # Swaps in one batch must touch distinct entries and create distinct ties.
+    pos = np.concatenate([e1[idx], t1[idx], e2[idx], t2[idx]])
+    _, inv, cnt = np.unique(pos, return_inverse=True, return_counts=True)
+    clash = (cnt[inv] > 1).reshape(4, -1).any(axis=0)
+    n = offline.n
+    k1 = np.minimum(a[idx], d[idx]) * n + np.maximum(a[idx], d[idx])
+    k2 = np.minimum(c[idx], b[idx]) * n + np.maximum(c[idx], b[idx])
+    _, kinv, kcnt = np.unique(np.concatenate([k1, k2]), return_inverse=True, return_counts=True)
+    clash |= (kcnt[kinv] > 1).reshape(2, -1).any(axis=0)
+    idx = idx[~clash]
+    if idx.shape[0] == 0:
+        return 0
+    e1, t1, e2, t2 = e1[idx], t1[idx], e2[idx], t2[idx]
+    offline.indices[e1] = d[idx].astype(np.int32)
+    offline.indices[t2] = a[idx].astype(np.int32)
+    offline.indices[e2] = b[idx].astype(np.int32)
+    offline.indices[t1] = c[idx].astype(np.int32)
+    offline.twin[e1] = t2
+    offline.twin[t2] = e1
+    offline.twin[e2] = t1
+    offline.twin[t1] = e2
+    return int(idx.shape[0])

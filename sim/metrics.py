@@ -1,0 +1,274 @@
+"""Cohesion measures: pure functions of state, computed per scope in one vectorised pass.
+
+A scope is a set of citizens: ``all``, ``municipality:<id>``, ``group:<name>`` and
+``vulnerable:yes``. Every measure is computed for every scope from grouped sums
+(``np.bincount``), so the cost does not grow with the number of scopes.
+
+Measures (DESIGN.md §2):
+
+- ``trust_mean``, ``low_trust_share`` (trust < 0.3), ``prejudice_mean``,
+  ``tension_mean`` (citizen-weighted mean of neighbourhood tension), ``tension_max``
+  (the most tense neighbourhood a citizen of the scope lives in), ``participation``;
+- ``bridging_ties``: share of ties (both layers, counted from the scope's citizens)
+  that join different groups;
+- ``bubble_index``: Pearson correlation over citizens between a citizen's opinion and
+  the mean opinion of its ties, both layers (Cinelli et al. 2021); 0 when either has no
+  variance or no citizen has ties;
+- ``polarization``: Esteban & Ray (1994) index on 10 equal bins of [0, 1], alpha 1.6,
+  divided by its value for two equal masses at 0 and 1 (so 0 to 1);
+- ``bimodality``: the bimodality coefficient of Pfister et al. (2013) (5/9 for a
+  uniform distribution; above it suggests two modes); 0 with fewer than 4 citizens or
+  no variance;
+- ``cohesion_index`` (0 to 100) and its three domains, after the Bertelsmann Social
+  Cohesion Radar (Dragolov et al. 2016). Each component is mapped to [0, 1] by fixed
+  anchors (``COMPONENTS``), averaged within its domain, and the domains averaged:
+
+  - social relations: bridging ties (0 -> 0, 0.5 or more -> 1; the Radar's social
+    networks), acceptance of diversity (1 - prejudice), open networks
+    (1 - max(bubble_index, 0));
+  - connectedness: trust in institutions (trust_mean), and 1 - low_trust_share;
+  - focus on the common good: civic participation, respect for social rules
+    (1 - tension_mean), and 1 - polarization.
+
+  Covered of the Radar's nine dimensions: social networks, trust in people (only via
+  bridging ties, weakly), acceptance of diversity, trust in institutions, civic
+  participation, respect for social rules (as low tension). Not covered: identification
+  with the community, perception of fairness, solidarity and helpfulness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.network import Network
+from sim.population import Population
+
+__all__ = [
+    "COMPONENTS",
+    "DOMAINS",
+    "METRICS",
+    "Scopes",
+    "compute_metrics",
+    "esteban_ray",
+    "tie_stats",
+]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+LOW_TRUST = 0.3
+ER_ALPHA = 1.6
+ER_BINS = 10
+
+#: component name -> (metric, value mapped to [0, 1])
+COMPONENTS: dict[str, tuple[str, Callable[[F64], F64]]] = {
+    "bridging": ("bridging_ties", lambda v: np.clip(v / 0.5, 0.0, 1.0)),
+    "acceptance": ("prejudice_mean", lambda v: 1.0 - v),
+    "open_networks": ("bubble_index", lambda v: 1.0 - np.clip(v, 0.0, 1.0)),
+    "institutional_trust": ("trust_mean", lambda v: v),
+    "few_distrustful": ("low_trust_share", lambda v: 1.0 - v),
+    "participation": ("participation", lambda v: v),
+    "low_tension": ("tension_mean", lambda v: 1.0 - v),
+    "depolarised": ("polarization", lambda v: 1.0 - v),
+}
+DOMAINS: dict[str, tuple[str, ...]] = {
+    "cohesion_social_relations": ("bridging", "acceptance", "open_networks"),
+    "cohesion_connectedness": ("institutional_trust", "few_distrustful"),
+    "cohesion_common_good": ("participation", "low_tension", "depolarised"),
+}
+
+METRICS: tuple[str, ...] = (
+    "cohesion_index",
+    *DOMAINS,
+    "trust_mean",
+    "low_trust_share",
+    "prejudice_mean",
+    "tension_mean",
+    "tension_max",
+    "participation",
+    "bridging_ties",
+    "bubble_index",
+    "polarization",
+    "bimodality",
+    "opinion_mean",
+    "opinion_sd",
+)
+
+
+@dataclass(frozen=True)
+class Scopes:
+    """Scope labels: for each kind, a label per citizen and the names of the labels."""
+
+    names: tuple[str, ...]
+    kinds: tuple[tuple[NDArray[np.int64], int, int], ...]  # (labels, n_labels, offset)
+
+    @classmethod
+    def of(cls, pop: Population) -> Scopes:
+        """The standard scopes of a population."""
+        n = pop.size
+        kinds = []
+        names: list[str] = []
+
+        def add(labels: NDArray[np.int64], label_names: list[str]) -> None:
+            kinds.append((labels, len(label_names), len(names)))
+            names.extend(label_names)
+
+        add(np.zeros(n, dtype=np.int64), ["all"])
+        add(
+            pop.municipality.astype(np.int64),
+            [f"municipality:{m}" for m in range(pop.n_municipalities)],
+        )
+        if len(pop.group_names) > 1:
+            add(pop.group.astype(np.int64), [f"group:{g}" for g in pop.group_names])
+        vul = pop.vulnerable
+        if vul.any():
+            # label 0 = vulnerable, 1 = not (only the first is reported)
+            add(np.where(vul, 0, 1).astype(np.int64), ["vulnerable:yes", "_"])
+        return cls(tuple(names), tuple(kinds))
+
+    @property
+    def reported(self) -> NDArray[np.bool_]:
+        """Which scope slots are written out (placeholders start with '_')."""
+        return np.array([not s.startswith("_") for s in self.names])
+
+
+def _er_normaliser() -> float:
+    p = np.zeros(ER_BINS)
+    p[0] = p[-1] = 0.5
+    return float(_er_rows(p[None, :])[0])
+
+
+def _er_rows(p: F64) -> F64:
+    y = (np.arange(ER_BINS) + 0.5) / ER_BINS
+    dist = np.abs(y[:, None] - y[None, :])
+    return np.einsum("si,ij,sj->s", p ** (1.0 + ER_ALPHA), dist, p)
+
+
+_ER_NORM = _er_normaliser()
+
+
+def esteban_ray(x: F64) -> float:
+    """Normalised Esteban-Ray polarisation of opinions x (see module docstring)."""
+    h = np.bincount(np.minimum((x * ER_BINS).astype(np.int64), ER_BINS - 1), minlength=ER_BINS)
+    p = h / max(h.sum(), 1)
+    return float(_er_rows(p[None, :])[0] / _ER_NORM)
+
+
+def _grouped(labels: I64, k: int, w: F64 | None = None) -> F64:
+    return np.bincount(labels, weights=w, minlength=k).astype(np.float64)
+
+
+def _safe_div(a: F64, b: F64) -> F64:
+    return np.divide(a, b, out=np.zeros_like(a), where=b > 0)
+
+
+def _corr(n: F64, sx: F64, sy: F64, sxx: F64, syy: F64, sxy: F64) -> F64:
+    mx, my = _safe_div(sx, n), _safe_div(sy, n)
+    cov = _safe_div(sxy, n) - mx * my
+    vx = np.maximum(_safe_div(sxx, n) - mx * mx, 0.0)
+    vy = np.maximum(_safe_div(syy, n) - my * my, 0.0)
+    den = np.sqrt(vx * vy)
+    ok = (den > 1e-12) & (n > 1)
+    out = np.zeros_like(n)
+    out[ok] = np.clip(cov[ok] / den[ok], -1.0, 1.0)
+    return out
+
+
+def _bimodality(n: F64, s1: F64, s2: F64, s3: F64, s4: F64) -> F64:
+    out = np.zeros_like(n)
+    ok = n > 3
+    nn = np.where(ok, n, 4.0)
+    m = s1 / nn
+    m2 = s2 / nn - m**2
+    m3 = s3 / nn - 3 * m * s2 / nn + 2 * m**3
+    m4 = s4 / nn - 4 * m * s3 / nn + 6 * m**2 * s2 / nn - 3 * m**4
+    ok &= m2 > 1e-12
+    m2s = np.where(ok, m2, 1.0)
+    g = np.sqrt(nn * (nn - 1)) / (nn - 2) * m3 / m2s**1.5
+    k = (nn - 1) / ((nn - 2) * (nn - 3)) * ((nn + 1) * m4 / m2s**2 - 3 * (nn - 1))
+    den = k + 3 * (nn - 1) ** 2 / ((nn - 2) * (nn - 3))
+    out[ok] = ((g**2 + 1) / den)[ok]
+    return out
+
+
+def tie_stats(pop: Population, network: Network) -> tuple[F64, F64, F64]:
+    """Per citizen: number of ties (both layers), ties to other groups, mean tie opinion."""
+    n = pop.size
+    deg = np.zeros(n)
+    cross = np.zeros(n)
+    opin = np.zeros(n)
+    x, g = pop.opinion, pop.group
+    for layer in (network.offline, network.online):
+        if layer.n_entries == 0:
+            continue
+        src, dst = layer.src, layer.indices
+        deg += layer.degree
+        cross += np.bincount(src, weights=(g[src] != g[dst]).astype(np.float64), minlength=n)
+        opin += np.bincount(src, weights=x[dst], minlength=n)
+    return deg, cross, _safe_div(opin, deg)
+
+
+def compute_metrics(
+    pop: Population,
+    network: Network,
+    tension_nb: F64,
+    scopes: Scopes,
+    ties: tuple[F64, F64, F64] | None = None,
+) -> F64:
+    """All metrics for all scopes: an array of shape (len(METRICS), len(scopes.names)).
+
+    ``ties`` is :func:`tie_stats` of the current state, if already computed.
+    """
+    n_scopes = len(scopes.names)
+    out = np.zeros((len(METRICS), n_scopes))
+    col = {m: i for i, m in enumerate(METRICS)}
+    x, t, p = pop.opinion, pop.trust, pop.prejudice
+    here = tension_nb[pop.neighbourhood]
+    deg, cross, tie_mean = ties if ties is not None else tie_stats(pop, network)
+    has = (deg > 0).astype(np.float64)
+    bins = np.minimum((x * ER_BINS).astype(np.int64), ER_BINS - 1)
+    x2 = x * x
+    for labels, k, off in scopes.kinds:
+        sl = slice(off, off + k)
+        cnt = _grouped(labels, k)
+
+        def mean(v: F64, labels: I64 = labels, k: int = k, cnt: F64 = cnt) -> F64:
+            return _safe_div(_grouped(labels, k, v), cnt)
+
+        out[col["trust_mean"], sl] = mean(t)
+        out[col["low_trust_share"], sl] = mean((t < LOW_TRUST).astype(np.float64))
+        out[col["prejudice_mean"], sl] = mean(p)
+        out[col["tension_mean"], sl] = mean(here)
+        tmax = np.zeros(k)
+        np.maximum.at(tmax, labels, here)
+        out[col["tension_max"], sl] = tmax
+        out[col["participation"], sl] = mean(pop.participation)
+        out[col["bridging_ties"], sl] = _safe_div(_grouped(labels, k, cross), _grouped(labels, k, deg))
+        out[col["bubble_index"], sl] = _corr(
+            _grouped(labels, k, has),
+            _grouped(labels, k, x * has),
+            _grouped(labels, k, tie_mean * has),
+            _grouped(labels, k, x2 * has),
+            _grouped(labels, k, tie_mean * tie_mean * has),
+            _grouped(labels, k, x * tie_mean * has),
+        )
+        hist = np.bincount(labels * ER_BINS + bins, minlength=k * ER_BINS).reshape(k, ER_BINS)
+        share = hist / np.maximum(cnt, 1.0)[:, None]
+        out[col["polarization"], sl] = _er_rows(share) / _ER_NORM
+        s1 = _grouped(labels, k, x)
+        s2 = _grouped(labels, k, x2)
+        out[col["bimodality"], sl] = _bimodality(
+            cnt, s1, s2, _grouped(labels, k, x2 * x), _grouped(labels, k, x2 * x2)
+        )
+        m = _safe_div(s1, cnt)
+        out[col["opinion_mean"], sl] = m
+        out[col["opinion_sd"], sl] = np.sqrt(np.maximum(_safe_div(s2, cnt) - m * m, 0.0))
+    comp = {name: fn(out[col[metric]]) for name, (metric, fn) in COMPONENTS.items()}
+    for domain, parts in DOMAINS.items():
+        out[col[domain]] = 100.0 * np.mean([comp[c] for c in parts], axis=0)
+    out[col["cohesion_index"]] = np.mean([out[col[d]] for d in DOMAINS], axis=0)
+    return out

@@ -1,0 +1,80 @@
+"""Figures, drawn from the tidy tables (never from live model objects).
+
+A notebook can redraw any of them from a run directory:
+``plot_cohesion(pd.read_parquet(run / "timeseries.parquet"))``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+__all__ = ["COMPONENT_LABELS", "DOMAIN_LABELS", "plot_cohesion", "save_figure"]
+
+DOMAIN_LABELS = {
+    "cohesion_index": "Cohesion index",
+    "cohesion_social_relations": "Social relations",
+    "cohesion_connectedness": "Connectedness",
+    "cohesion_common_good": "Focus on the common good",
+}
+COMPONENT_LABELS = {
+    "trust_mean": "Trust in institutions (mean)",
+    "low_trust_share": "Share with low trust (< 0.3)",
+    "prejudice_mean": "Prejudice towards out-groups (mean)",
+    "tension_mean": "Neighbourhood tension (mean)",
+    "bridging_ties": "Ties across groups (share)",
+    "bubble_index": "Bubble index (opinion-neighbour correlation)",
+    "polarization": "Polarisation (Esteban-Ray, normalised)",
+    "participation": "Participation propensity (mean)",
+}
+
+
+def plot_cohesion(ts: pd.DataFrame, title: str = "", scope: str = "all") -> Figure:
+    """Cohesion index, its three domains, and its components over time for one scope."""
+    d = ts[ts["scope"] == scope]
+    wide = d.pivot_table(index="step", columns="metric", values="value", aggfunc="first")
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5), constrained_layout=True)
+    for metric, label in DOMAIN_LABELS.items():
+        if metric in wide:
+            main = metric == "cohesion_index"
+            ax1.plot(
+                wide.index,
+                wide[metric],
+                label=label,
+                lw=2.8 if main else 1.4,
+                color="black" if main else None,
+                ls="-" if main else "--",
+            )
+    ax1.set_xlabel("week (after burn-in)")
+    ax1.set_ylabel("index (0-100, higher is more cohesive)")
+    ax1.set_title("Cohesion index and its three domains")
+    ax1.set_ylim(0, 100)
+    ax1.grid(alpha=0.3)
+    ax1.legend(loc="lower left", fontsize=9)
+    for metric, label in COMPONENT_LABELS.items():
+        if metric in wide:
+            ax2.plot(wide.index, wide[metric], label=label, lw=1.5)
+    ax2.set_xlabel("week (after burn-in)")
+    ax2.set_ylabel("value (0-1)")
+    ax2.set_title("Components")
+    ax2.set_ylim(-0.02, 1.02)
+    ax2.grid(alpha=0.3)
+    ax2.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+    fig.suptitle(title or "Social cohesion over time", fontsize=13)
+    return fig
+
+
+def save_figure(fig: Figure, path: Path) -> None:
+    """Save a figure atomically as PNG and close it."""
+    from sim.results import atomic_write
+
+    try:
+        atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    finally:
+        plt.close(fig)
