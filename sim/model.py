@@ -29,6 +29,7 @@ from sim.metrics import METRICS, Scopes, compute_metrics, tie_stats
 from sim.network import Network, build_network
 from sim.population import Population, build_population
 from sim.progress import progress_bar
+from sim.state import StartState
 from sim.streams import Streams
 
 __all__ = ["CohesionModel"]
@@ -43,6 +44,9 @@ class CohesionModel(mesa.Model):
         cfg: a composed config (DictConfig) or a typed :class:`RunConfig`; it is
             validated here, so a bad value raises :class:`sim.config.ConfigError`.
         progress: show a progress bar for a burn-in longer than a few seconds.
+        start: a state captured after the burn-in of a run with the same seed and the
+            same config apart from the policy and horizon (see :mod:`sim.state`); the
+            population, network and burn-in are then taken from it, not recomputed.
 
     Attributes:
         cfg: the typed, validated config.
@@ -54,21 +58,31 @@ class CohesionModel(mesa.Model):
         streams: the model's independent random streams.
     """
 
-    def __init__(self, cfg: DictConfig | RunConfig, *, progress: bool = False) -> None:
+    def __init__(
+        self,
+        cfg: DictConfig | RunConfig,
+        *,
+        progress: bool = False,
+        start: StartState | None = None,
+    ) -> None:
         run_cfg = validate(cfg)
         super().__init__(rng=run_cfg.seed)
         self.cfg = run_cfg
         self.streams = Streams(run_cfg.seed)
         dyn = run_cfg.dynamics
-        self.population: Population = build_population(
-            run_cfg.population,
-            dyn.confidence,
-            dyn.confidence_spread,
-            self.streams.seed_sequence("population"),
-        )
-        self.network: Network = build_network(
-            self.population, run_cfg.network, self.streams.seed_sequence("network")
-        )
+        if start is None:
+            self.population: Population = build_population(
+                run_cfg.population,
+                dyn.confidence,
+                dyn.confidence_spread,
+                self.streams.seed_sequence("population"),
+            )
+            self.network: Network = build_network(
+                self.population, run_cfg.network, self.streams.seed_sequence("network")
+            )
+        else:
+            self.population = start.population()
+            self.network = start.network()
         pop = self.population
         self.opinion_prior = self._opinion_prior()
         self.tension: F64 = np.zeros(pop.n_neighbourhoods)
@@ -89,8 +103,14 @@ class CohesionModel(mesa.Model):
         self.scopes = Scopes.of(pop)
         self.events: list[tuple[int, str, str, float]] = []
 
-        for _ in progress_bar(range(run_cfg.burn_in), "burn-in", "week", enabled=progress):
-            self._week()
+        if start is None:
+            for _ in progress_bar(range(run_cfg.burn_in), "burn-in", "week", enabled=progress):
+                self._week()
+        else:
+            self.tension[:] = start.arrays["tension"]
+            self.government.position = float(start.meta["government_position"])
+            self.streams.set_state(start.meta["streams"])
+            self.counters.update(start.meta["counters"])
         self.record_steps = self._record_steps()
         self.records = np.zeros((len(self.record_steps), len(METRICS), len(self.scopes.names)))
         self._record_index = 0
