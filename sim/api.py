@@ -130,8 +130,10 @@ def run(
         out_dir: where to write the run files (nothing is written if None).
         progress: show progress bars (None: as the config says).
     """
-    if cfg is None or (isinstance(cfg, Sequence) and not isinstance(cfg, str)):
-        cfg = compose(list(cfg or []))
+    if cfg is None:
+        cfg = compose([])
+    elif not isinstance(cfg, DictConfig | RunConfig):
+        cfg = compose([str(o) for o in cfg])
     typed = validate(cfg)
     t0 = time.perf_counter()
     model = simulate(typed, progress=progress)

@@ -50,9 +50,7 @@ def _summary(result: api.RunResult, out_dir: Path, wall: float) -> str:
     ]
     for metric, label, fmt in rows:
         s = result.metric(metric)
-        lines.append(
-            f"  {label:32s} {fmt.format(s.iloc[0]):>10s} {fmt.format(s.iloc[-1]):>10s}"
-        )
+        lines.append(f"  {label:32s} {fmt.format(s.iloc[0]):>10s} {fmt.format(s.iloc[-1]):>10s}")
     lines.append(f"  outputs: {out_dir}")
     return "\n".join(lines)
 
@@ -79,8 +77,10 @@ def _jobs(overrides: Sequence[str], multirun: bool) -> list[list[str]]:
     if not multirun:
         return [list(overrides)]
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    batches = BasicSweeper.split_arguments(list(overrides), None)
+    parsed = OverridesParser.create().parse_overrides(list(overrides))
+    batches = BasicSweeper.split_arguments(parsed, None)
     return [list(job) for batch in batches for job in batch]
 
 
@@ -97,7 +97,7 @@ def prevalidate(argv: Sequence[str]) -> str | None:
         jobs = _jobs(args.overrides, args.multirun)
         for job in jobs:
             validate(api.compose(job, name, extra_dirs=extra))
-    except Exception as e:  # noqa: BLE001 - every failure becomes one line
+    except Exception as e:
         return describe(e)
     return None
 

@@ -339,9 +339,8 @@ def _range(
 ) -> None:
     """Check lo <= value <= hi (or strict where open); message says what is allowed."""
     _finite(key, value)
-    bad = (
-        (lo is not None and (value <= lo if lo_open else value < lo))
-        or (hi is not None and (value >= hi if hi_open else value > hi))
+    bad = (lo is not None and (value <= lo if lo_open else value < lo)) or (
+        hi is not None and (value >= hi if hi_open else value > hi)
     )
     if bad:
         left = "" if lo is None else ("(" if lo_open else "[") + f"{lo:g}"
@@ -479,7 +478,9 @@ def _check_dynamics(d: DynamicsConfig) -> None:
     _range("dynamics.trust.vulnerable_bad_factor", t.vulnerable_bad_factor, 0.0, 50.0)
     _unit("dynamics.tension", d.tension, ("rise", "decay", "mayor_capacity"))
     _unit(
-        "dynamics.prejudice", d.prejudice, ("contact_effect", "tension_effect", "relaxation", "base")
+        "dynamics.prejudice",
+        d.prejudice,
+        ("contact_effect", "tension_effect", "relaxation", "base"),
     )
     pa = d.participation
     _unit("dynamics.participation", pa, ("rate", "base", "trust_weight", "bridging_weight"))
@@ -534,7 +535,7 @@ def check(cfg: RunConfig) -> RunConfig:
     return cfg
 
 
-def _check_keys(node: Any, schema: type, prefix: str) -> None:
+def _check_keys(node: Any, schema: Any, prefix: str) -> None:
     """Refuse keys the schema does not have (e.g. added with ``+key=value``)."""
     hints = get_type_hints(schema)
     for key in node:
@@ -545,7 +546,7 @@ def _check_keys(node: Any, schema: type, prefix: str) -> None:
         value = node[key]
         hint = hints[key]
         if is_dataclass(hint) and isinstance(value, DictConfig):
-            _check_keys(value, hint, f"{full}.")  # type: ignore[arg-type]
+            _check_keys(value, hint, f"{full}.")
         args = get_args(hint)
         if (
             get_origin(hint) is dict
@@ -556,13 +557,14 @@ def _check_keys(node: Any, schema: type, prefix: str) -> None:
             for name in value:
                 item = value[name]
                 if isinstance(item, DictConfig):
-                    _check_keys(item, args[1], f"{full}.{name}.")  # type: ignore[arg-type]
+                    _check_keys(item, args[1], f"{full}.{name!s}.")
 
 
 def _typed(cfg: DictConfig | RunConfig) -> RunConfig:
     if isinstance(cfg, RunConfig):
         return cfg
-    node = OmegaConf.masked_copy(cfg, [k for k in cfg if k != "hydra"]) if "hydra" in cfg else cfg
+    keys = [str(k) for k in cfg if k != "hydra"]
+    node = OmegaConf.masked_copy(cfg, keys) if "hydra" in cfg else cfg
     _check_keys(node, RunConfig, "")
     merged = OmegaConf.merge(OmegaConf.structured(RunConfig), node)
     obj = OmegaConf.to_object(merged)
@@ -583,7 +585,7 @@ def to_dict(cfg: RunConfig) -> dict[str, Any]:
     """The plain nested dict of a typed config (for hashing and run.json)."""
     out = OmegaConf.to_container(OmegaConf.structured(cfg), resolve=True)
     assert isinstance(out, dict)
-    return out
+    return {str(k): v for k, v in out.items()}
 
 
 def field_names(obj: Any) -> list[str]:

@@ -46,6 +46,6 @@ class Government(mesa.Agent):
 
     def step(self) -> None:
         """Move the position towards the median opinion."""
-        model: CohesionModel = self.model  # type: ignore[assignment]
+        model: CohesionModel = self.model
         median = float(np.median(model.population.opinion))
         self.position += self.responsiveness * (median - self.position)

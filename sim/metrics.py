@@ -154,7 +154,7 @@ _ER_NORM = _er_normaliser()
 def esteban_ray(x: F64) -> float:
     """Normalised Esteban-Ray polarisation of opinions x (see module docstring)."""
     h = np.bincount(np.minimum((x * ER_BINS).astype(np.int64), ER_BINS - 1), minlength=ER_BINS)
-    p = h / max(h.sum(), 1)
+    p = h / max(int(h.sum()), 1)
     return float(_er_rows(p[None, :])[0] / _ER_NORM)
 
 
@@ -247,7 +247,9 @@ def compute_metrics(
         np.maximum.at(tmax, labels, here)
         out[col["tension_max"], sl] = tmax
         out[col["participation"], sl] = mean(pop.participation)
-        out[col["bridging_ties"], sl] = _safe_div(_grouped(labels, k, cross), _grouped(labels, k, deg))
+        out[col["bridging_ties"], sl] = _safe_div(
+            _grouped(labels, k, cross), _grouped(labels, k, deg)
+        )
         out[col["bubble_index"], sl] = _corr(
             _grouped(labels, k, has),
             _grouped(labels, k, x * has),

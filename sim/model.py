@@ -90,9 +90,7 @@ class CohesionModel(mesa.Model):
         self.municipalities = [
             Municipality(self, m, dyn.tension.mayor_capacity) for m in range(pop.n_municipalities)
         ]
-        self.government = Government(
-            self, float(np.median(pop.opinion)), dyn.trust.responsiveness
-        )
+        self.government = Government(self, float(np.median(pop.opinion)), dyn.trust.responsiveness)
         self.rules = [
             (name, fn)
             for name, fn in RULES.items()

@@ -68,7 +68,7 @@ class Layer:
 
     def nbytes(self) -> int:
         """Bytes held by the layer's arrays."""
-        parts = [self.indptr, self.indices, self.src]
+        parts: list[np.ndarray] = [self.indptr, self.indices, self.src]
         if self.twin is not None:
             parts.append(self.twin)
         return sum(a.nbytes for a in parts)
@@ -133,9 +133,7 @@ def directed_layer(u: NDArray[np.integer], v: NDArray[np.integer], n: int) -> La
     src = keys // n
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
-    return Layer(
-        indptr=indptr, indices=(keys % n).astype(np.int32), src=src.astype(np.int32)
-    )
+    return Layer(indptr=indptr, indices=(keys % n).astype(np.int32), src=src.astype(np.int32))
 
 
 def csr_contains(layer: Layer, rows: I64, cols: I64) -> NDArray[np.bool_]:
@@ -241,7 +239,7 @@ def _caveman(n: int, cave: int, long_range: float, rng: np.random.Generator) -> 
     # Rewire the (0, 1) tie of every cave to the first member of the next cave.
     first_tie = (u % cave == 0) & (v % cave == 1)
     v = np.where(first_tie, (u + cave) % (n_caves * cave) % n, v)
-    extra = int(round(n * long_range / 2.0))
+    extra = round(n * long_range / 2.0)
     eu = rng.integers(0, n, extra)
     ev = rng.integers(0, n, extra)
     return np.concatenate([u, eu]), np.concatenate([v, ev])

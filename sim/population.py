@@ -118,7 +118,10 @@ def _clipped_normal(rng: np.random.Generator, mean: F64 | float, sd: float, n: i
 
 
 def build_population(
-    cfg: PopulationConfig, dyn_confidence: float, confidence_spread: float, seed: np.random.SeedSequence
+    cfg: PopulationConfig,
+    dyn_confidence: float,
+    confidence_spread: float,
+    seed: np.random.SeedSequence,
 ) -> Population:
     """Draw a synthetic population from its own stream.
 
@@ -185,10 +188,7 @@ def build_population(
     ex_detainee = rng.random(n) < cfg.ex_detainee_share
     # Online share: Beta with the configured mean (concentration 4).
     m = cfg.online_share_mean
-    if 0.0 < m < 1.0:
-        online_share = rng.beta(4.0 * m, 4.0 * (1.0 - m), n)
-    else:
-        online_share = np.full(n, m)
+    online_share = rng.beta(4.0 * m, 4.0 * (1.0 - m), n) if 0.0 < m < 1.0 else np.full(n, m)
     participation = _clipped_normal(rng, cfg.participation_mean, 0.1, n)
     return Population(
         group=group,

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
-
 from tqdm import tqdm
 
 __all__ = ["progress_bar"]
-
-T = TypeVar("T")
 
 #: Seconds before a bar appears: short runs print nothing.
 DELAY = 3.0
 
 
-def progress_bar(
+def progress_bar[T](
     items: Iterable[T], desc: str, unit: str, *, enabled: bool = True, total: int | None = None
 ) -> Iterator[T]:
     """Iterate over ``items`` with a progress bar on stderr (after DELAY seconds)."""

@@ -172,7 +172,11 @@ def run_info(cfg: RunConfig, wall_time: float, status: str, **extra: Any) -> dic
 def write_json(obj: dict[str, Any], path: Path) -> None:
     """Write JSON atomically."""
     text = json.dumps(obj, indent=2, sort_keys=True) + "\n"
-    atomic_write(path, lambda tmp: tmp.write_text(text))
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text)
+
+    atomic_write(path, write)
 
 
 def read_run(run_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:

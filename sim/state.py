@@ -86,7 +86,7 @@ def save(state: StartState, path: str | Path) -> None:
 
     def write_npz(tmp: Path) -> None:
         with open(tmp, "wb") as fh:
-            np.savez(fh, **state.arrays)
+            np.savez(fh, **state.arrays)  # type: ignore[arg-type]
 
     atomic_write(p.with_suffix(".npz"), write_npz)
     write_json(state.meta, p.with_suffix(".json"))

@@ -73,7 +73,9 @@ def _trust(m: CohesionModel, enc: Encounters) -> None:
 def _tension(m: CohesionModel, enc: Encounters) -> None:
     p = m.population
     capacity = m.mayor_capacity()[p.neighbourhood_municipality]
-    tension(m.tension, p.opinion, p.neighbourhood, capacity, m.shock_tension, m.cfg.dynamics.tension)
+    tension(
+        m.tension, p.opinion, p.neighbourhood, capacity, m.shock_tension, m.cfg.dynamics.tension
+    )
 
 
 def _prejudice(m: CohesionModel, enc: Encounters) -> None:

@@ -35,7 +35,7 @@ ATTEMPTS = 3
 def _candidates(
     who: I64, x: F64, eps: F64, online: Layer, cfg: BubblesConfig, r1: F64, r2: F64
 ) -> I64:
-    n = x.shape[0]
+    n = int(x.shape[0])
     if cfg.new_follow == "random":
         return np.minimum((r1 * n).astype(np.int64), n - 1)
     if cfg.new_follow == "triadic":
@@ -63,7 +63,7 @@ def unfollow(
     rng: np.random.Generator,
 ) -> int:
     """Rewire the online layer in place after discordant encounters; returns rewirings."""
-    n = x.shape[0]
+    n = int(x.shape[0])
     u_unf = rng.random(n)
     r1 = rng.random((ATTEMPTS, n))
     r2 = rng.random((ATTEMPTS, n))
@@ -106,7 +106,7 @@ def offline_turnover(
 ) -> int:
     """Degree-preserving, similarity-seeking swaps of offline ties, in place; returns swaps."""
     n_ties = offline.n_entries // 2
-    s = int(round(cfg.offline_turnover * n_ties))
+    s = round(cfg.offline_turnover * n_ties)
     e1 = rng.integers(0, max(offline.n_entries, 1), s)
     r_c = rng.random(s)
     r_e = rng.random(s)

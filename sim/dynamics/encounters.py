@@ -102,7 +102,7 @@ def _dense_bias_choice(
     x: F64, eligible: NDArray[np.bool_], gamma: float, u: F64, chunk: int = 2048
 ) -> I64:
     """Partner for every eligible citizen among all other eligible ones, with bias gamma."""
-    n = x.shape[0]
+    n = int(x.shape[0])
     choice = np.full(n, -1, dtype=np.int64)
     idx = np.flatnonzero(eligible)
     if idx.shape[0] < 2:
@@ -128,7 +128,7 @@ def draw_encounters(
     rng: np.random.Generator,
 ) -> Encounters:
     """Draw this week's pairs (see module docstring). Draw sizes never depend on state."""
-    n = x.shape[0]
+    n = int(x.shape[0])
     go_online = rng.random(n) < online_share
     off = network.offline
     on = network.online
@@ -143,7 +143,9 @@ def draw_encounters(
     online_parts: list[NDArray[np.bool_]] = []
     entry_parts: list[I64] = []
 
-    def add(a: I64, b: I64, online: bool, entry: I64 | None = None) -> None:
+    def add(
+        a: NDArray[np.integer], b: NDArray[np.integer], online: bool, entry: I64 | None = None
+    ) -> None:
         a_parts.append(a.astype(np.int64))
         b_parts.append(b.astype(np.int64))
         online_parts.append(np.full(a.shape[0], online))
@@ -170,9 +172,7 @@ def draw_encounters(
         if off.n_entries:
             offline_ok = ~go_online[off.src] & ~go_online[off.indices]
             pr = np.where(offline_ok, np.maximum(r_off, r_off[off.twin]), -1.0)
-            keep = match_proposals(
-                off.src.astype(np.int64), off.indices.astype(np.int64), pr, n
-            )
+            keep = match_proposals(off.src.astype(np.int64), off.indices.astype(np.int64), pr, n)
             keep &= off.src < off.indices  # each tie once
             add(off.src[keep], off.indices[keep], False)
         if on.n_entries:

@@ -65,7 +65,7 @@ def _damp(x: F64, delta: F64) -> F64:
 
 def hk_update(x: F64, eps: F64, network: Network) -> F64:
     """Synchronous Hegselmann-Krause update; returns the new opinions."""
-    n = x.shape[0]
+    n = int(x.shape[0])
     if network.random_mixing:
         order = np.argsort(x, kind="stable")
         xs = x[order]
@@ -100,7 +100,7 @@ def influence(
     ``prior`` is the (mean, sd) of each citizen's initial opinion distribution, or None
     for uniform initial opinions; noise redraws from it.
     """
-    n = x.shape[0]
+    n = int(x.shape[0])
     u_noise = rng.random(n)
     z = rng.standard_normal(n)
     u_new = rng.random(n)

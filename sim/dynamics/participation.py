@@ -19,9 +19,7 @@ __all__ = ["participation"]
 F64 = NDArray[np.float64]
 
 
-def participation(
-    prop: F64, trust: F64, bridging: F64, cfg: ParticipationConfig
-) -> None:
+def participation(prop: F64, trust: F64, bridging: F64, cfg: ParticipationConfig) -> None:
     """Move participation propensity in place towards its target (no random draws)."""
     target = np.clip(cfg.base + cfg.trust_weight * trust + cfg.bridging_weight * bridging, 0.0, 1.0)
     prop += cfg.rate * (target - prop)

@@ -55,11 +55,15 @@ def trust(
     rng: np.random.Generator,
 ) -> tuple[int, int]:
     """Update trust ``t`` in place; returns (good contacts, bad contacts)."""
-    n = t.shape[0]
+    n = int(t.shape[0])
     u_contact = rng.random(n)
     u_bad = rng.random(n)
-    p_contact = np.minimum(1.0, cfg.contact_rate * np.where(vulnerable, cfg.vulnerable_contact_factor, 1.0))
-    p_bad = np.minimum(1.0, cfg.bad_contact_prob * np.where(vulnerable, cfg.vulnerable_bad_factor, 1.0))
+    p_contact = np.minimum(
+        1.0, cfg.contact_rate * np.where(vulnerable, cfg.vulnerable_contact_factor, 1.0)
+    )
+    p_bad = np.minimum(
+        1.0, cfg.bad_contact_prob * np.where(vulnerable, cfg.vulnerable_bad_factor, 1.0)
+    )
     contact = u_contact < p_contact
     bad = contact & (u_bad < p_bad)
     good = contact & ~bad
