@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+
 from tqdm import tqdm
 
 __all__ = ["progress_bar"]
