@@ -176,8 +176,7 @@ class TrustConfig:
     bad_effect: float = 0.08
     spread: float = 0.02
     gap_erosion: float = 0.01
-    recovery: float = 0.005
-    base: float = 0.5
+    recovery: float = 0.03
     tension_effect: float = 0.02
     responsiveness: float = 0.02
 
@@ -199,8 +198,7 @@ class PrejudiceConfig:
     enabled: bool = True
     contact_effect: float = 0.02
     tension_effect: float = 0.01
-    relaxation: float = 0.002
-    base: float = 0.3
+    relaxation: float = 0.01
 
 
 @dataclass
@@ -469,7 +467,6 @@ def _check_dynamics(d: DynamicsConfig) -> None:
             "spread",
             "gap_erosion",
             "recovery",
-            "base",
             "tension_effect",
             "responsiveness",
         ),
@@ -480,7 +477,7 @@ def _check_dynamics(d: DynamicsConfig) -> None:
     _unit(
         "dynamics.prejudice",
         d.prejudice,
-        ("contact_effect", "tension_effect", "relaxation", "base"),
+        ("contact_effect", "tension_effect", "relaxation"),
     )
     pa = d.participation
     _unit("dynamics.participation", pa, ("rate", "base", "trust_weight", "bridging_weight"))

@@ -36,6 +36,8 @@ class Population:
         confidence: the citizen's confidence bound eps_i in (0, 1].
         trust: trust in institutions in [0, 1].
         prejudice: prejudice towards out-groups in [0, 1].
+        trust_base: the citizen's dispositional trust, the level it recovers towards.
+        prejudice_base: the citizen's dispositional prejudice, the level it relaxes to.
         debt, newcomer, ex_detainee: vulnerability flags (bool).
         online_share: share of the citizen's encounters that happen online [0, 1].
         participation: participation propensity [0, 1].
@@ -50,6 +52,8 @@ class Population:
     confidence: F64
     trust: F64
     prejudice: F64
+    trust_base: F64
+    prejudice_base: F64
     debt: NDArray[np.bool_]
     newcomer: NDArray[np.bool_]
     ex_detainee: NDArray[np.bool_]
@@ -198,6 +202,8 @@ def build_population(
         confidence=confidence.astype(np.float64),
         trust=trust,
         prejudice=prejudice,
+        trust_base=trust.copy(),
+        prejudice_base=prejudice.copy(),
         debt=debt,
         newcomer=newcomer,
         ex_detainee=ex_detainee,

@@ -57,6 +57,7 @@ def _trust(m: CohesionModel, enc: Encounters) -> None:
     p = m.population
     good, bad = trust(
         p.trust,
+        p.trust_base,
         p.opinion,
         p.confidence,
         p.vulnerable,
@@ -82,6 +83,7 @@ def _prejudice(m: CohesionModel, enc: Encounters) -> None:
     p = m.population
     m.counters["cross_group_contacts"] += prejudice(
         p.prejudice,
+        p.prejudice_base,
         p.group,
         p.confidence,
         m.tension[p.neighbourhood],

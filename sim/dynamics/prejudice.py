@@ -5,8 +5,8 @@ citizen's bound (a contact under Allport's favourable conditions) lowers prejudi
 share k of its level, p -> p - k p (Pettigrew & Tropp 2006 find a mean r = -.21
 between contact and prejudice; the default k is set so that a simulated contact study
 reproduces a correlation of that size, see docs/model.md). Tension in the citizen's
-neighbourhood raises it, p -> p + h T (1 - p), and it relaxes slowly towards a base
-level, p -> p + r (base - p). Prejudice feeds homophily in the bubbles rule.
+neighbourhood raises it, p -> p + h T (1 - p), and it relaxes towards the citizen's
+own dispositional level p0, p -> p + r (p0 - p). Prejudice feeds homophily in the bubbles rule.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ def cross_group_contacts(
 
 def prejudice(
     p: F64,
+    p0: F64,
     group: NDArray[np.int8],
     eps: F64,
     tension_here: F64,
@@ -45,5 +46,5 @@ def prejudice(
     hit = cross_group_contacts(group, eps, enc, p.shape[0])
     p[hit] -= cfg.contact_effect * p[hit]
     p += cfg.tension_effect * tension_here * (1.0 - p)
-    p += cfg.relaxation * (cfg.base - p)
+    p += cfg.relaxation * (p0 - p)
     return int(hit.sum())

@@ -9,8 +9,10 @@ b is several times g, after Skogan (2006), who found a bad police encounter weig
 then moves a share s towards the mean trust of the citizen's ties with similar opinions
 (|x_i - x_j| < eps_i): trust spreads in like-minded circles. The gap between a
 citizen's opinion and the government's position erodes it (t -> t - e |x - x_gov| t),
-local tension erodes it (t -> t - k T t), and it recovers slowly towards a base level
-(t -> t + r (base - t)). Each step is a convex move, so trust stays in [0, 1].
+local tension erodes it (t -> t - k T t), and it recovers towards the citizen's own
+dispositional level t0 (t -> t + r (t0 - t)), so that in calm times trust settles near
+r t0 / (r + losses) and differences between citizens persist. Each step is a convex
+move, so trust stays in [0, 1].
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def similar_tie_mean(
 
 def trust(
     t: F64,
+    t0: F64,
     x: F64,
     eps: F64,
     vulnerable: NDArray[np.bool_],
@@ -75,5 +78,5 @@ def trust(
         t[has] += cfg.spread * (m[has] - t[has])
     t -= cfg.gap_erosion * np.abs(x - gov_position) * t
     t -= cfg.tension_effect * tension_here * t
-    t += cfg.recovery * (cfg.base - t)
+    t += cfg.recovery * (t0 - t)
     return int(good.sum()), int(bad.sum())
