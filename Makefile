@@ -13,13 +13,15 @@ PYTHON ?= $(shell for c in python3.12 python3.13 \
 	  $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; break; }; \
 	done)
 
+LINT_DIRS := $(wildcard sim tests benchmarks)
+
 .PHONY: run test test-all lint bench clean venv
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "error: Python >= 3.12 not found; install it or pass PYTHON=/path/to/python3.12" >&2; exit 1; fi
 	@[ -x $(PY) ] && $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
 	@touch $@
 
 venv: $(VENV)/.installed
@@ -27,18 +29,15 @@ venv: $(VENV)/.installed
 run: venv
 	$(VENV)/bin/cohesion-sim $(ARGS)
 
-test: venv
-	$(VENV)/bin/ruff check sim tests benchmarks
-	$(VENV)/bin/ruff format --check sim tests benchmarks
-	$(VENV)/bin/mypy
+test: lint
 	$(VENV)/bin/pytest $(ARGS)
 
-test-all: venv
+test-all: lint
 	$(VENV)/bin/pytest -m "" $(ARGS)
 
 lint: venv
-	$(VENV)/bin/ruff check sim tests benchmarks
-	$(VENV)/bin/ruff format --check sim tests benchmarks
+	$(VENV)/bin/ruff check $(LINT_DIRS)
+	$(VENV)/bin/ruff format --check $(LINT_DIRS)
 	$(VENV)/bin/mypy
 
 clean:

@@ -31,6 +31,7 @@ __all__ = [
     "RunConfig",
     "ScenarioConfig",
     "ShockConfig",
+    "UncertaintyConfig",
     "register_schema",
     "validate",
 ]
@@ -281,6 +282,28 @@ class PolicyConfig:
 
 
 @dataclass
+class UncertaintyConfig:
+    """Parameters sampled across their uncertainty ranges (a Latin hypercube design).
+
+    See :mod:`sim.sweep.design`: the design is drawn from ``design_seed``, and
+    ``sample`` picks this run's point; keys under ``policy.interventions.<name>`` are
+    skipped in runs whose policy has no intervention ``<name>``.
+
+    Attributes:
+        params: config key (dotted) -> [low, high], e.g.
+            ``dynamics.trust.bad_effect: [0.04, 0.12]``.
+        samples: points in the design (0: no sampling).
+        sample: the point this run uses (0 to samples - 1).
+        design_seed: seed of the design (>= 0).
+    """
+
+    params: dict[str, list[Any]] = field(default_factory=dict)
+    samples: int = 0
+    sample: int = 0
+    design_seed: int = 0
+
+
+@dataclass
 class RunConfig:
     """A whole run.
 
@@ -306,6 +329,7 @@ class RunConfig:
     dynamics: DynamicsConfig = field(default_factory=DynamicsConfig)
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
+    uncertainty: UncertaintyConfig = field(default_factory=UncertaintyConfig)
 
 
 def register_schema() -> None:
@@ -520,7 +544,7 @@ def _check_policy(p: PolicyConfig) -> None:
 
 def check(cfg: RunConfig) -> RunConfig:
     """Check every range of a typed config; raise ConfigError on the first violation."""
-    _range("seed", cfg.seed, 0, 2**63 - 1)
+    _range("seed", cfg.seed, 0)
     _range("steps", cfg.steps, 0, 1_000_000)
     _range("burn_in", cfg.burn_in, 0, 1_000_000)
     _range("metrics_every", cfg.metrics_every, 1)
@@ -575,7 +599,9 @@ def validate(cfg: DictConfig | RunConfig) -> RunConfig:
     Raises:
         ConfigError: naming the first key that is out of range, and what is allowed.
     """
-    return check(_typed(cfg))
+    from sim.sweep.design import apply_uncertainty  # sim.sweep imports this module
+
+    return check(apply_uncertainty(_typed(cfg)))
 
 
 def to_dict(cfg: RunConfig) -> dict[str, Any]:

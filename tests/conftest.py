@@ -1,0 +1,28 @@
+"""Shared helpers: small configs composed from the real config files."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim import api
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "sim"]
+SMALL = ["population.size=600", "steps=8", "burn_in=4", "progress=false", "plot=false"]
+
+
+def small(*overrides: str):
+    """The default config shrunk to a few hundred citizens and weeks."""
+    return api.compose([*SMALL, *overrides])
+
+
+@pytest.fixture
+def cli_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("HYDRA_FULL_ERROR", None)
+    env["PYTHONWARNINGS"] = "ignore"
+    return env

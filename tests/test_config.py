@@ -1,0 +1,139 @@
+"""Config: every group option composes and validates; bad input gives one clear line."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sim import api
+from sim.cli import prevalidate
+from sim.config import ConfigError, validate
+from sim.model import CohesionModel
+
+from .conftest import CLI, ROOT, SMALL, small
+
+GROUPS = ("population", "network", "dynamics", "scenario", "policy", "preset")
+
+
+def _options(group: str) -> list[str]:
+    return sorted(p.stem for p in (ROOT / "configs" / group).glob("*.yaml"))
+
+
+@pytest.mark.parametrize(
+    ("group", "option"), [(g, o) for g in GROUPS for o in _options(g)], ids=lambda v: str(v)
+)
+def test_every_group_option_composes_validates_and_runs(group, option):
+    cfg = api.compose([f"{group}={option}"])
+    typed = validate(cfg)
+    assert typed is not None
+    # Run it small: shrink the population (a national population is only composed here).
+    shrink = ["population.municipalities=2", "population.min_municipality_size=1"]
+    small_cfg = api.compose([f"{group}={option}", *SMALL, *shrink])
+    model = CohesionModel(small_cfg)
+    model.run()
+    assert model.steps == 8
+    assert model.records.shape[0] == 9
+
+
+@pytest.mark.parametrize(
+    ("override", "key", "allowed"),
+    [
+        ("population.size=0", "population.size", "at least 2"),
+        ("population.size=-5", "population.size", "at least 2"),
+        ("dynamics.convergence=0.7", "dynamics.convergence", "(0, 0.5]"),
+        ("dynamics.convergence=0", "dynamics.convergence", "(0, 0.5]"),
+        ("dynamics.confidence=nan", "dynamics.confidence", "finite"),
+        ("population.size=abc", "population.size", "integer"),
+        ("dynamics.confidence=high", "dynamics.confidence", "float"),
+        ("policy=no_such_policy", "policy", "available: "),
+        ("scenario=no_such_future", "scenario", "available: "),
+        ("population.sizee=10", "population.sizee", "allowed: size"),
+        ("+dynamics.trust.speed=1", "dynamics.trust.speed", "allowed: enabled"),
+        ("network.kind=smallworld", "network.kind", "multiplex"),
+        ("population.groups.majority.share=1.5", "population.groups.majority.share", "[0, 1]"),
+        ("seed=-1", "seed", "at least 0"),
+        ("steps=2.5", "steps", "integer"),
+    ],
+)
+def test_bad_input_is_refused_with_the_key_named(override, key, allowed):
+    msg = prevalidate([override])
+    assert msg is not None
+    assert msg.startswith(f"{key}:") or msg.startswith(f"{key} "), msg
+    assert allowed in msg
+    assert "\n" not in msg
+
+
+def test_valid_input_is_accepted():
+    assert prevalidate(["seed=0", "steps=0", "dynamics.convergence=0.5"]) is None
+    assert prevalidate(["-m", "seed=0,1,2", "dynamics.confidence=0.1,0.45"]) is None
+
+
+def test_sweep_is_validated_job_by_job():
+    msg = prevalidate(["-m", "dynamics.convergence=0.2,0.6"])
+    assert msg is not None
+    assert msg.startswith("dynamics.convergence:")
+
+
+def test_contradictory_settings():
+    with pytest.raises(ConfigError, match=r"dynamics\.influence\.repulsion"):
+        validate(small("dynamics.influence.repulsion=0.1", "dynamics.confidence=0.3"))
+    with pytest.raises(ConfigError, match="negative_influence"):
+        validate(small("dynamics.influence.negative_influence=true"))
+
+
+def _user_dir(tmp_path: Path, text: str) -> Path:
+    d = tmp_path / "mine" / "scenario"
+    d.mkdir(parents=True)
+    (d / "local.yaml").write_text(text)
+    return tmp_path / "mine"
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("name: local\nshocks: {a: [1,\n", "broken YAML"),
+        ("name: local\nshocks: 5\n", "scenario.shocks"),
+        ("name: [1, 2]\n", "scenario.name"),
+        ("name: local\nshockz: {}\n", "scenario.shockz: unknown key"),
+    ],
+)
+def test_cli_bad_user_config_file(tmp_path, cli_env, text, expect):
+    user = _user_dir(tmp_path, text)
+    out = tmp_path / "run"
+    proc = subprocess.run(
+        [*CLI, "-cd", str(user), "scenario=local", f"hydra.run.dir={out}"],
+        capture_output=True,
+        text=True,
+        env=cli_env,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert expect in lines[0]
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "override",
+    ["population.size=0", "dynamics.convergence=0.51", "population.size=ten", "policy=nope"],
+)
+def test_cli_bad_input_exit_1_one_line(tmp_path, cli_env, override):
+    out = tmp_path / "run"
+    proc = subprocess.run(
+        [*CLI, override, f"hydra.run.dir={out}"],
+        capture_output=True,
+        text=True,
+        env=cli_env,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("cohesion-sim: error: "), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not out.exists()

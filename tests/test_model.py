@@ -1,0 +1,202 @@
+"""Invariants, reproducibility, common random numbers, presets, API and CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim import api
+from sim.config import validate
+from sim.metrics import METRICS
+from sim.model import CohesionModel
+
+from .conftest import CLI, small
+from .test_rules import _assert_layer_consistent
+
+
+def test_invariants_hold_over_a_run():
+    m = CohesionModel(small("steps=40", "dynamics.bubbles.offline_turnover=0.05"))
+    deg_off = m.network.offline.degree.copy()
+    deg_on = m.network.online.degree.copy()
+    for _ in range(40):
+        m.step()
+        p = m.population
+        for name in ("opinion", "trust", "prejudice", "participation"):
+            v = getattr(p, name)
+            assert np.all(np.isfinite(v)), name
+            assert v.min() >= 0.0 and v.max() <= 1.0, name
+        assert np.all((m.tension >= 0) & (m.tension <= 1))
+    assert m.counters["unfollows"] > 0
+    assert m.counters["offline_swaps"] > 0
+    _assert_layer_consistent(m.network.offline)
+    _assert_layer_consistent(m.network.online)
+    assert np.array_equal(deg_off, m.network.offline.degree)
+    assert np.array_equal(deg_on, m.network.online.degree)
+    assert m.network.offline.degree.sum() == m.network.offline.n_entries
+    assert np.all(np.isfinite(m.records))
+
+
+def test_metrics_recorded_for_all_scopes_each_step():
+    res = api.run(small())
+    ts = res.timeseries
+    assert list(ts.columns) == ["step", "metric", "scope", "value"]
+    scopes = set(ts["scope"])
+    assert {"all", "municipality:0", "municipality:3", "group:majority", "vulnerable:yes"} <= scopes
+    grid = ts[ts["metric"].isin(METRICS)]
+    assert grid.groupby(["metric", "scope"]).size().eq(9).all()  # steps 0..8
+    assert set(grid["metric"]) == set(METRICS)
+    assert ts["value"].notna().all()
+    ci = grid[grid["metric"] == "cohesion_index"]["value"]
+    assert ci.between(0, 100).all()
+
+
+def _write(tmp_path, name, *ov):
+    out = tmp_path / name
+    api.run(small(*ov), out_dir=out)
+    return out
+
+
+def test_same_seed_same_bytes_other_seed_other_values(tmp_path):
+    a = _write(tmp_path, "a", "seed=7")
+    b = _write(tmp_path, "b", "seed=7")
+    c = _write(tmp_path, "c", "seed=8")
+    for f in ("timeseries.parquet", "final_state.parquet"):
+        assert (a / f).read_bytes() == (b / f).read_bytes(), f
+        assert (a / f).read_bytes() != (c / f).read_bytes(), f
+    fa = pd.read_parquet(a / "final_state.parquet")
+    fc = pd.read_parquet(c / "final_state.parquet")
+    assert not np.allclose(fa["opinion"], fc["opinion"])
+
+
+def test_seed_zero_is_a_seed():
+    a = api.run(small("seed=0")).final_state
+    b = api.run(small("seed=0")).final_state
+    pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "dynamics.confidence=0.45",
+        "dynamics.bubbles.unfollow=1.0",
+        "dynamics.trust.bad_effect=0.5",
+        "dynamics.prejudice.contact_effect=0.5",
+        "dynamics.tension.rise=0.9",
+    ],
+)
+def test_streams_draw_the_same_amount_whatever_the_state(change):
+    """Common random numbers: changing a rule's parameter moves no stream's position."""
+    m1 = CohesionModel(small("steps=12"))
+    m2 = CohesionModel(small("steps=12", change))
+    m1.run()
+    m2.run()
+    assert m1.streams.state() == m2.streams.state()
+    assert not np.array_equal(m1.records, m2.records)
+
+
+def test_trust_parameters_do_not_touch_opinions_or_ties():
+    """Trust feeds no opinion or tie rule, so its parameters leave them bit-identical."""
+    m1 = CohesionModel(small("steps=15"))
+    m2 = CohesionModel(small("steps=15", "dynamics.trust.bad_effect=0.5"))
+    m1.run()
+    m2.run()
+    assert np.array_equal(m1.population.opinion, m2.population.opinion)
+    assert np.array_equal(m1.network.online.indices, m2.network.online.indices)
+    assert not np.array_equal(m1.population.trust, m2.population.trust)
+
+
+@pytest.mark.parametrize("preset", ["deffuant", "hk", "algorithmic_bias"])
+def test_presets_reduce_the_model(preset):
+    cfg = validate(api.compose([f"preset={preset}", "population.size=2000", "steps=5"]))
+    assert cfg.preset == preset
+    assert cfg.network.kind == "random_mixing"
+    assert cfg.burn_in == 0
+    assert cfg.dynamics.confidence_spread == 0.0
+    d = cfg.dynamics
+    assert d.influence.enabled
+    for rule in ("bubbles", "trust", "tension", "prejudice", "participation"):
+        assert not getattr(d, rule).enabled, rule
+    assert d.influence.repulsion is None
+    assert d.influence.noise == 0.0
+    assert d.influence.update == ("synchronous" if preset == "hk" else "pairwise")
+    m = CohesionModel(cfg)
+    p = m.population
+    assert len(p.group_names) == 1
+    assert np.all(p.confidence == cfg.dynamics.confidence)
+    assert stats.kstest(p.opinion, "uniform").pvalue > 1e-3
+    trust0, prej0 = p.trust.copy(), p.prejudice.copy()
+    m.run()
+    assert np.array_equal(trust0, p.trust)
+    assert np.array_equal(prej0, p.prejudice)
+    if preset == "algorithmic_bias":
+        assert cfg.dynamics.algorithmic_bias > 0
+        assert np.all(p.online_share == 1.0)
+    else:
+        assert cfg.dynamics.algorithmic_bias == 0.0
+
+
+def test_preset_with_a_network_for_validation():
+    cfg = validate(api.compose(["preset=deffuant", "network=regular", "population.size=500"]))
+    m = CohesionModel(cfg)
+    assert np.all(m.network.offline.degree == 10)
+    _assert_layer_consistent(m.network.offline)
+
+
+def test_hk_preset_reaches_consensus_for_wide_bounds():
+    res = api.run(["preset=hk", "dynamics.confidence=0.3", "steps=30", "population.size=500"])
+    x = res.final_state["opinion"]
+    assert x.max() - x.min() < 1e-9
+
+
+def test_api_and_cli_give_the_same_result(tmp_path, cli_env):
+    ov = ["population.size=500", "steps=6", "burn_in=3", "seed=11"]
+    out = tmp_path / "cli"
+    proc = subprocess.run(
+        [*CLI, *ov, f"hydra.run.dir={out}"],
+        capture_output=True,
+        text=True,
+        env=cli_env,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for f in ("timeseries.parquet", "final_state.parquet", "run.json", "cohesion.png"):
+        assert (out / f).is_file(), f
+    assert (out / ".hydra" / "config.yaml").is_file()
+    assert "Cohesion index" in proc.stdout
+    assert str(out) in proc.stdout
+    res = api.run(ov)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "timeseries.parquet"), res.timeseries)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "final_state.parquet"), res.final_state)
+    info = json.loads((out / "run.json").read_text())
+    assert info["status"] == "complete"
+    assert info["config_hash"] == res.info["config_hash"]
+    assert info["seed"] == 11
+    assert {"mesa", "numpy", "hydra-core"} <= set(info["versions"])
+
+
+def test_config_hash_ignores_presentation_keys_only():
+    h = api.run(small("plot=true")).info["config_hash"]
+    assert api.run(small("plot=false")).info["config_hash"] == h
+    assert api.run(small("seed=3")).info["config_hash"] != h
+
+
+def test_final_state_has_one_row_per_citizen():
+    fs = api.run(small()).final_state
+    assert len(fs) == 600
+    assert {
+        "citizen",
+        "group",
+        "municipality",
+        "neighbourhood",
+        "opinion",
+        "trust",
+        "prejudice",
+    } <= set(fs.columns)
+    assert fs["citizen"].tolist() == list(range(600))
+    assert set(fs["group"]) <= {"majority", "western_migration", "non_western_migration"}

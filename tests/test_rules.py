@@ -1,0 +1,387 @@
+"""Hand-computed cases, one or more per rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.config import (
+    BubblesConfig,
+    InfluenceConfig,
+    ParticipationConfig,
+    PrejudiceConfig,
+    TensionConfig,
+    TrustConfig,
+)
+from sim.dynamics.bubbles import offline_turnover, unfollow
+from sim.dynamics.encounters import Encounters, draw_encounters, match_proposals
+from sim.dynamics.influence import hk_update, influence
+from sim.dynamics.participation import participation
+from sim.dynamics.prejudice import prejudice
+from sim.dynamics.tension import local_spread, tension
+from sim.dynamics.trust import trust
+from sim.model import CohesionModel
+from sim.network import Network, directed_layer, symmetric_layer
+
+from .conftest import small
+
+
+def _pairs(a, b, online=False, entry=None, x=None):
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    return Encounters(
+        a=a,
+        b=b,
+        online=np.full(a.shape[0], online),
+        entry=np.asarray(entry if entry is not None else [-1] * a.shape[0], dtype=np.int64),
+        distance=np.abs(x[a] - x[b]) if x is not None else np.zeros(a.shape[0]),
+    )
+
+
+def _empty_network(n):
+    e = np.zeros(0, dtype=np.int64)
+    return Network(symmetric_layer(e, e, n), directed_layer(e, e, n), random_mixing=True)
+
+
+def _rng():
+    return np.random.default_rng(0)
+
+
+# ---------------------------------------------------------------- influence
+def test_close_pair_moves_exactly_mu_times_distance():
+    x = np.array([0.40, 0.55, 0.10, 0.90])
+    eps = np.full(4, 0.2)
+    enc = _pairs([0, 2], [1, 3], x=x)
+    cfg = InfluenceConfig()
+    influence(x, eps, 0.3, cfg, enc, _empty_network(4), None, _rng())
+    d = 0.15
+    assert x[0] == pytest.approx(0.40 + 0.3 * d, abs=1e-15)
+    assert x[1] == pytest.approx(0.55 - 0.3 * d, abs=1e-15)
+    # the far pair (distance 0.8 >= eps) does not move
+    assert x[2] == 0.10
+    assert x[3] == 0.90
+
+
+def test_heterogeneous_bounds_each_uses_its_own():
+    x = np.array([0.4, 0.6])
+    eps = np.array([0.3, 0.1])  # 0 sees 1, 1 does not see 0
+    influence(
+        x, eps, 0.5, InfluenceConfig(), _pairs([0], [1], x=x), _empty_network(2), None, _rng()
+    )
+    assert x[0] == pytest.approx(0.5)
+    assert x[1] == pytest.approx(0.6)
+
+
+def test_mu_half_meets_in_the_middle_and_never_overshoots():
+    x = np.array([0.2, 0.3])
+    influence(
+        x,
+        np.full(2, 0.5),
+        0.5,
+        InfluenceConfig(),
+        _pairs([0], [1], x=x),
+        _empty_network(2),
+        None,
+        _rng(),
+    )
+    assert x[0] == pytest.approx(0.25)
+    assert x[1] == pytest.approx(0.25)
+
+
+def test_repulsion_beyond_the_second_bound():
+    x = np.array([0.2, 0.8])
+    cfg = InfluenceConfig(repulsion=0.5)
+    influence(x, np.full(2, 0.2), 0.1, cfg, _pairs([0], [1], x=x), _empty_network(2), None, _rng())
+    assert x[0] == pytest.approx(0.2 - 0.1 * 0.6)
+    assert x[1] == pytest.approx(0.8 + 0.1 * 0.6)
+
+
+def test_similarity_weighting_negative_influence_pushes_apart_and_stays_bounded():
+    x = np.array([0.1, 0.9])
+    cfg = InfluenceConfig(weighting="similarity", negative_influence=True)
+    influence(x, np.full(2, 0.2), 0.5, cfg, _pairs([0], [1], x=x), _empty_network(2), None, _rng())
+    w = 1 - 2 * 0.8
+    delta0 = 0.5 * w * 0.8  # negative: 0 moves down, damped by its distance to 0
+    assert x[0] == pytest.approx(0.1 + delta0 * 0.1)
+    assert x[1] == pytest.approx(0.9 - delta0 * 0.1)
+    assert 0 <= x[0] < 0.1
+    assert 0.9 < x[1] <= 1
+
+
+def test_hk_complete_mixing_hand_case():
+    x = np.array([0.0, 0.1, 0.5, 1.0])
+    new = hk_update(x, np.full(4, 0.15), _empty_network(4))
+    np.testing.assert_allclose(new, [0.05, 0.05, 0.5, 1.0])
+
+
+def test_noise_redraws_the_configured_share():
+    n = 20_000
+    x = np.full(n, 0.5)
+    cfg = InfluenceConfig(noise=0.1)
+    enc = _pairs([], [], x=x)
+    influence(x, np.full(n, 0.2), 0.3, cfg, enc, _empty_network(n), None, _rng())
+    assert abs((x != 0.5).mean() - 0.1) < 0.01
+
+
+# ---------------------------------------------------------------- encounters
+def test_encounters_are_a_matching_over_existing_ties():
+    m = CohesionModel(small())
+    enc = m.meet()
+    people = np.concatenate([enc.a, enc.b])
+    assert np.unique(people).shape[0] == people.shape[0]  # nobody in two pairs
+    off = m.network.offline
+    keys = set(off.edge_keys().tolist())
+    n = m.population.size
+    for a, b in zip(enc.a[~enc.online], enc.b[~enc.online], strict=True):
+        assert a * n + b in keys
+    on = m.network.online
+    assert np.array_equal(on.src[enc.entry[enc.online]], enc.a[enc.online])
+    assert np.array_equal(on.indices[enc.entry[enc.online]], enc.b[enc.online])
+
+
+def test_local_matching_hand_case():
+    # path 0-1-2 with priorities: edge (1,2) is top at both ends, (0,1) is not top at 1
+    u = np.array([0, 1])
+    v = np.array([1, 2])
+    keep = match_proposals(u, v, np.array([0.3, 0.9]), 3)
+    assert keep.tolist() == [False, True]
+
+
+def test_algorithmic_bias_prefers_close_partners():
+    n = 400
+    rng = np.random.default_rng(1)
+    x = rng.random(n)
+    net = _empty_network(n)
+    d0, d2 = [], []
+    for gamma, out in ((0.0, d0), (2.0, d2)):
+        r = np.random.default_rng(5)
+        for _ in range(20):
+            enc = draw_encounters(x, np.ones(n), net, gamma, r)
+            out.append(enc.distance.mean())
+    assert np.mean(d2) < 0.5 * np.mean(d0)
+    assert abs(np.mean(d0) - 1 / 3) < 0.03  # uniform pairs: E|x - y| = 1/3
+
+
+# ---------------------------------------------------------------- bubbles
+def test_q_zero_means_no_tie_ever_changes():
+    m = CohesionModel(
+        small("dynamics.bubbles.unfollow=0", "dynamics.bubbles.offline_turnover=0", "steps=20")
+    )
+    on = m.network.online.indices.copy()
+    off = m.network.offline.indices.copy()
+    m.run()
+    assert np.array_equal(on, m.network.online.indices)
+    assert np.array_equal(off, m.network.offline.indices)
+
+
+def test_discordant_online_encounter_unfollows_with_q_one():
+    # 0 follows 1 and 2; it meets 1 online at distance 0.6 > eps
+    n = 6
+    online = directed_layer(np.array([0, 0, 3]), np.array([1, 2, 4]), n)
+    x = np.array([0.1, 0.7, 0.15, 0.5, 0.5, 0.12])
+    eps = np.full(n, 0.2)
+    entry = int(np.flatnonzero((online.src == 0) & (online.indices == 1))[0])
+    enc = _pairs([0], [1], online=True, entry=[entry], x=x)
+    cfg = BubblesConfig(unfollow=1.0, new_follow="recommend", prejudice_homophily=0.0)
+    group = np.zeros(n, dtype=np.int8)
+    changed = unfollow(x, eps, group, np.zeros(n), online, enc, cfg, _rng())
+    assert changed == 1
+    row = set(online.indices[online.indptr[0] : online.indptr[1]].tolist())
+    assert 1 not in row
+    assert 2 in row
+    new = (row - {2}).pop()
+    assert abs(x[new] - x[0]) < eps[0]
+    assert new != 0
+    assert online.degree[0] == 2  # out-degree kept
+
+
+def test_concordant_encounter_never_unfollows():
+    n = 3
+    online = directed_layer(np.array([0]), np.array([1]), n)
+    x = np.array([0.5, 0.55, 0.1])
+    enc = _pairs([0], [1], online=True, entry=[0], x=x)
+    cfg = BubblesConfig(unfollow=1.0)
+    assert (
+        unfollow(x, np.full(n, 0.2), np.zeros(n, np.int8), np.zeros(n), online, enc, cfg, _rng())
+        == 0
+    )
+
+
+def test_offline_turnover_preserves_degrees_and_consistency():
+    m = CohesionModel(small("dynamics.bubbles.offline_turnover=0.2"))
+    off = m.network.offline
+    deg = off.degree.copy()
+    pop = m.population
+    cfg = BubblesConfig(offline_turnover=0.2)
+    swaps = offline_turnover(
+        pop.opinion, pop.group, pop.prejudice, pop.neighbourhood, off, cfg, _rng()
+    )
+    assert swaps > 0
+    assert np.array_equal(deg, off.degree)
+    _assert_layer_consistent(off)
+
+
+def _assert_layer_consistent(layer):
+    keys = layer.edge_keys()
+    assert not np.any(layer.src == layer.indices), "self-loop"
+    assert np.unique(keys).shape[0] == keys.shape[0], "duplicate tie"
+    assert np.array_equal(np.repeat(np.arange(layer.n), layer.degree), layer.src)
+    if layer.twin is not None:
+        t = layer.twin
+        assert np.array_equal(t[t], np.arange(t.shape[0]))
+        assert np.array_equal(layer.src[t], layer.indices)
+        assert np.array_equal(layer.indices[t], layer.src)
+
+
+# ---------------------------------------------------------------- trust
+def _trust_cfg(**kw):
+    base = {
+        "contact_rate": 0.0,
+        "good_effect": 0.0,
+        "bad_effect": 0.0,
+        "spread": 0.0,
+        "gap_erosion": 0.0,
+        "recovery": 0.0,
+        "tension_effect": 0.0,
+    }
+    base.update(kw)
+    return TrustConfig(**base)
+
+
+def test_bad_contact_lowers_trust_by_the_configured_share():
+    t = np.array([0.8, 0.5])
+    cfg = _trust_cfg(contact_rate=1.0, bad_contact_prob=1.0, bad_effect=0.1)
+    good, bad = trust(
+        t,
+        t.copy(),
+        np.full(2, 0.5),
+        np.full(2, 0.2),
+        np.zeros(2, bool),
+        np.zeros(2),
+        0.5,
+        _empty_network(2),
+        cfg,
+        _rng(),
+    )
+    assert (good, bad) == (0, 2)
+    np.testing.assert_allclose(t, [0.72, 0.45])
+
+
+def test_good_contact_raises_by_share_of_room_left():
+    t = np.array([0.8])
+    cfg = _trust_cfg(contact_rate=1.0, bad_contact_prob=0.0, good_effect=0.5)
+    trust(
+        t,
+        t.copy(),
+        np.array([0.5]),
+        np.array([0.2]),
+        np.zeros(1, bool),
+        np.zeros(1),
+        0.5,
+        _empty_network(1),
+        cfg,
+        _rng(),
+    )
+    assert t[0] == pytest.approx(0.9)
+
+
+def test_gap_tension_and_recovery_terms():
+    t = np.array([0.5])
+    t0 = np.array([0.7])
+    cfg = _trust_cfg(gap_erosion=0.1, tension_effect=0.2, recovery=0.5)
+    trust(
+        t,
+        t0,
+        np.array([0.9]),
+        np.array([0.2]),
+        np.zeros(1, bool),
+        np.array([0.5]),
+        0.4,
+        _empty_network(1),
+        cfg,
+        _rng(),
+    )
+    v = 0.5 - 0.1 * 0.5 * 0.5  # gap 0.5
+    v -= 0.2 * 0.5 * v  # tension 0.5
+    v += 0.5 * (0.7 - v)
+    assert t[0] == pytest.approx(v)
+
+
+def test_vulnerable_have_more_and_worse_contacts():
+    n = 50_000
+    t = np.full(n, 0.5)
+    vul = np.arange(n) < n // 2
+    cfg = _trust_cfg(
+        contact_rate=0.1,
+        bad_contact_prob=0.3,
+        bad_effect=0.1,
+        vulnerable_contact_factor=3.0,
+        vulnerable_bad_factor=2.0,
+    )
+    trust(
+        t,
+        t.copy(),
+        np.full(n, 0.5),
+        np.full(n, 0.2),
+        vul,
+        np.zeros(n),
+        0.5,
+        _empty_network(n),
+        cfg,
+        _rng(),
+    )
+    drop_v = (t[vul] < 0.5).mean()
+    drop_o = (t[~vul] < 0.5).mean()
+    assert drop_v == pytest.approx(0.3 * 0.6, abs=0.01)
+    assert drop_o == pytest.approx(0.1 * 0.3, abs=0.01)
+
+
+# ---------------------------------------------------------------- tension
+def test_tension_hand_case():
+    x = np.array([0.0, 1.0, 0.5, 0.5])
+    nb = np.array([0, 0, 1, 1], dtype=np.int32)
+    spread = local_spread(x, nb, 2)
+    np.testing.assert_allclose(spread, [1.0, 0.0])
+    tn = np.array([0.2, 0.2])
+    cfg = TensionConfig(rise=0.1, decay=0.5)
+    tension(tn, x, nb, np.array([0.4, 0.4]), np.array([0.0, 0.5]), cfg)
+    t0 = 0.2 + 0.1 * 1.0 * 0.8
+    t0 -= 0.5 * 0.4 * t0
+    t1 = 0.2 + 0.5 * 0.8
+    t1 -= 0.5 * 0.4 * t1
+    np.testing.assert_allclose(tn, [t0, t1])
+
+
+# ---------------------------------------------------------------- prejudice
+def test_favourable_cross_group_contact_lowers_prejudice():
+    p = np.array([0.5, 0.4, 0.5, 0.5, 0.3, 0.3])
+    group = np.array([0, 1, 0, 0, 0, 1], dtype=np.int8)
+    x = np.array([0.5, 0.55, 0.5, 0.52, 0.1, 0.9])
+    enc = _pairs([0, 2, 4], [1, 3, 5], x=x)  # cross & close; same group; cross & far
+    cfg = PrejudiceConfig(contact_effect=0.1, tension_effect=0.0, relaxation=0.0)
+    hits = prejudice(p, p.copy(), group, np.full(6, 0.2), np.zeros(6), enc, cfg)
+    assert hits == 2
+    np.testing.assert_allclose(p, [0.45, 0.36, 0.5, 0.5, 0.3, 0.3])
+
+
+def test_tension_raises_prejudice():
+    p = np.array([0.2])
+    cfg = PrejudiceConfig(contact_effect=0.0, tension_effect=0.1, relaxation=0.0)
+    prejudice(
+        p,
+        p.copy(),
+        np.zeros(1, np.int8),
+        np.array([0.2]),
+        np.array([0.5]),
+        _pairs([], [], x=p),
+        cfg,
+    )
+    assert p[0] == pytest.approx(0.2 + 0.1 * 0.5 * 0.8)
+
+
+# ---------------------------------------------------------------- participation
+def test_participation_moves_towards_its_target():
+    prop = np.array([0.5, 0.5])
+    cfg = ParticipationConfig(rate=0.5, base=0.1, trust_weight=0.5, bridging_weight=0.2)
+    participation(prop, np.array([1.0, 0.0]), np.array([0.5, 0.0]), cfg)
+    np.testing.assert_allclose(prop, [0.5 + 0.5 * (0.7 - 0.5), 0.5 + 0.5 * (0.1 - 0.5)])
