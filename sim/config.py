@@ -73,6 +73,8 @@ class PopulationConfig:
         municipality_sizes: ``equal`` or ``lognormal`` (heavy-tailed, see sigma).
         municipality_size_sigma: log-scale spread of lognormal municipality sizes (> 0).
         min_municipality_size: smallest municipality for ``lognormal`` sizes (>= 1).
+        max_municipality_size: if set, the largest municipality for ``lognormal`` sizes;
+            the smallest and largest are then exactly min and max (sigma is implied).
         neighbourhood_size: mean citizens per neighbourhood (>= 2).
         groups: the groups by name.
         segregation: how strongly groups concentrate by neighbourhood (0 = mixed, <1).
@@ -93,6 +95,7 @@ class PopulationConfig:
     municipality_sizes: str = "equal"
     municipality_size_sigma: float = 1.0
     min_municipality_size: int = 1
+    max_municipality_size: int | None = None
     neighbourhood_size: int = 500
     groups: dict[str, GroupConfig] = field(default_factory=dict)
     segregation: float = 0.0
@@ -404,6 +407,15 @@ def _check_population(p: PopulationConfig) -> None:
             f"times municipalities ({p.municipalities}) must not exceed population.size "
             f"({p.size}), got {p.min_municipality_size}",
         )
+    hi, lo, m = p.max_municipality_size, p.min_municipality_size, p.municipalities
+    if hi is not None and p.municipality_sizes == "lognormal" and m > 1:
+        _range("population.max_municipality_size", hi, lo, p.size)
+        if not (m - 1) * lo + hi <= p.size <= lo + (m - 1) * hi:
+            raise ConfigError(
+                "population.max_municipality_size",
+                f"with {m} municipalities of {lo} to {hi} citizens the total must be between "
+                f"{(m - 1) * lo + hi} and {lo + (m - 1) * hi}, got population.size={p.size}",
+            )
     _range("population.neighbourhood_size", p.neighbourhood_size, 2)
     if not p.groups:
         raise ConfigError("population.groups", "must name at least one group")
