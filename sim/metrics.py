@@ -1,8 +1,11 @@
 """Cohesion measures: pure functions of state, computed per scope in one vectorised pass.
 
 A scope is a set of citizens: ``all``, ``municipality:<id>``, ``group:<name>`` and
-``vulnerable:yes``. Every measure is computed for every scope from grouped sums
-(``np.bincount``), so the cost does not grow with the number of scopes.
+``vulnerable:yes``. Every measure is computed for every scope from grouped sums: one
+``np.bincount`` per quantity over the finest partition of citizens (municipality x
+group x vulnerable, a few thousand cells for the whole country), then cheap sums of
+those cells into each scope. So the cost is one pass over the citizens per quantity,
+whatever the number of scopes and kinds of scope.
 
 Measures (DESIGN.md §2):
 
@@ -101,20 +104,30 @@ METRICS: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Scopes:
-    """Scope labels: for each kind, a label per citizen and the names of the labels."""
+    """Scopes as a partition of citizens into cells, and each kind's labels of the cells.
+
+    Attributes:
+        names: the scope names, in column order.
+        kinds: per kind of scope, (label of each cell, number of labels, first column).
+        cell: each citizen's cell (int32): the finest partition, in which every scope is
+            a union of cells.
+        n_cells: number of cells.
+    """
 
     names: tuple[str, ...]
-    kinds: tuple[tuple[NDArray[np.int64], int, int], ...]  # (labels, n_labels, offset)
+    kinds: tuple[tuple[NDArray[np.int64], int, int], ...]  # (cell labels, n_labels, offset)
+    cell: NDArray[np.int32]
+    n_cells: int
 
     @classmethod
     def of(cls, pop: Population) -> Scopes:
         """The standard scopes of a population."""
         n = pop.size
-        kinds = []
+        per_citizen: list[tuple[NDArray[np.int64], int, int]] = []
         names: list[str] = []
 
         def add(labels: NDArray[np.int64], label_names: list[str]) -> None:
-            kinds.append((labels, len(label_names), len(names)))
+            per_citizen.append((labels, len(label_names), len(names)))
             names.extend(label_names)
 
         add(np.zeros(n, dtype=np.int64), ["all"])
@@ -128,7 +141,24 @@ class Scopes:
         if vul.any():
             # label 0 = vulnerable, 1 = not (only the first is reported)
             add(np.where(vul, 0, 1).astype(np.int64), ["vulnerable:yes", "_"])
-        return cls(tuple(names), tuple(kinds))
+        # The cell of a citizen: its labels of every kind, in mixed radix; then the
+        # occupied cells numbered densely.
+        code = np.zeros(n, dtype=np.int64)
+        for labels, k, _ in per_citizen:
+            code = code * k + labels
+        span = int(code.max()) + 1 if n else 1
+        if span <= 4 * n + 1024:
+            occupied = np.flatnonzero(np.bincount(code, minlength=span))
+            dense = np.zeros(span, dtype=np.int64)
+            dense[occupied] = np.arange(occupied.shape[0])
+            cell_of = dense[code]
+        else:  # very many tiny scopes: relabel by sorting
+            occupied, cell_of = np.unique(code, return_inverse=True)
+        n_cells = int(occupied.shape[0])
+        first = np.zeros(n_cells, dtype=np.int64)
+        first[cell_of[::-1]] = np.arange(n - 1, -1, -1)  # a member of each cell
+        kinds = tuple((labels[first], k, off) for labels, k, off in per_citizen)
+        return cls(tuple(names), kinds, cell_of.astype(np.int32), n_cells)
 
     @property
     def reported(self) -> NDArray[np.bool_]:
@@ -158,7 +188,7 @@ def esteban_ray(x: F64) -> float:
     return float(_er_rows(p[None, :])[0] / _ER_NORM)
 
 
-def _grouped(labels: I64, k: int, w: F64 | None = None) -> F64:
+def _grouped(labels: NDArray[np.integer], k: int, w: F64 | None = None) -> F64:
     return np.bincount(labels, weights=w, minlength=k).astype(np.float64)
 
 
@@ -196,7 +226,12 @@ def _bimodality(n: F64, s1: F64, s2: F64, s3: F64, s4: F64) -> F64:
 
 
 def tie_stats(pop: Population, network: Network) -> tuple[F64, F64, F64]:
-    """Per citizen: number of ties (both layers), ties to other groups, mean tie opinion."""
+    """Per citizen: number of ties (both layers), ties to other groups, mean tie opinion.
+
+    Rows of a layer are contiguous (row i's entries follow row i-1's, and ``src`` is
+    ``np.repeat(arange(n), degree)``), so per-citizen sums are segment sums over the
+    entries, with one gather of the neighbours' values each.
+    """
     n = pop.size
     deg = np.zeros(n)
     cross = np.zeros(n)
@@ -205,10 +240,15 @@ def tie_stats(pop: Population, network: Network) -> tuple[F64, F64, F64]:
     for layer in (network.offline, network.online):
         if layer.n_entries == 0:
             continue
-        src, dst = layer.src, layer.indices
-        deg += layer.degree
-        cross += np.bincount(src, weights=(g[src] != g[dst]).astype(np.float64), minlength=n)
-        opin += np.bincount(src, weights=x[dst], minlength=n)
+        d = layer.degree
+        deg += d
+        dst = layer.indices
+        # ties to other groups: differences of a running count at the row bounds (exact)
+        running = np.zeros(layer.n_entries + 1, dtype=np.int64)
+        np.cumsum(g[dst] != np.repeat(g, d), out=running[1:])
+        cross += running[layer.indptr[1:]] - running[layer.indptr[:-1]]
+        rows = np.flatnonzero(d > 0)
+        opin[rows] += np.add.reduceat(x[dst], layer.indptr[rows])
     return deg, cross, _safe_div(opin, deg)
 
 
@@ -229,46 +269,67 @@ def compute_metrics(
     x, t, p = pop.opinion, pop.trust, pop.prejudice
     here = tension_nb[pop.neighbourhood]
     deg, cross, tie_mean = ties if ties is not None else tie_stats(pop, network)
+    cell, n_cells = scopes.cell, scopes.n_cells
+
+    # One pass over the citizens per quantity: sums per cell.
+    def cells(v: F64 | None = None) -> F64:
+        return _grouped(cell, n_cells, v)
+
     has = (deg > 0).astype(np.float64)
-    bins = np.minimum((x * ER_BINS).astype(np.int64), ER_BINS - 1)
     x2 = x * x
+    xh = x * has
+    mh = tie_mean * has
+    per_cell = {
+        "cnt": cells(),
+        "t": cells(t),
+        "low": cells((t < LOW_TRUST).astype(np.float64)),
+        "p": cells(p),
+        "here": cells(here),
+        "part": cells(pop.participation),
+        "cross": cells(cross),
+        "deg": cells(deg),
+        "has": cells(has),
+        "xh": cells(xh),
+        "mh": cells(mh),
+        "xxh": cells(x * xh),
+        "mmh": cells(tie_mean * mh),
+        "xmh": cells(x * mh),
+        "s1": cells(x),
+        "s2": cells(x2),
+        "s3": cells(x2 * x),
+        "s4": cells(x2 * x2),
+    }
+    tmax_cell = np.zeros(n_cells)
+    np.maximum.at(tmax_cell, cell, here)
+    bins = np.minimum((x * ER_BINS).astype(np.int64), ER_BINS - 1)
+    hist_cell = np.bincount(
+        cell.astype(np.int64) * ER_BINS + bins, minlength=n_cells * ER_BINS
+    ).reshape(n_cells, ER_BINS)
+
     for labels, k, off in scopes.kinds:
         sl = slice(off, off + k)
-        cnt = _grouped(labels, k)
-
-        def mean(v: F64, labels: I64 = labels, k: int = k, cnt: F64 = cnt) -> F64:
-            return _safe_div(_grouped(labels, k, v), cnt)
-
-        out[col["trust_mean"], sl] = mean(t)
-        out[col["low_trust_share"], sl] = mean((t < LOW_TRUST).astype(np.float64))
-        out[col["prejudice_mean"], sl] = mean(p)
-        out[col["tension_mean"], sl] = mean(here)
+        q = {name: _grouped(labels, k, v) for name, v in per_cell.items()}
+        cnt = q["cnt"]
+        out[col["trust_mean"], sl] = _safe_div(q["t"], cnt)
+        out[col["low_trust_share"], sl] = _safe_div(q["low"], cnt)
+        out[col["prejudice_mean"], sl] = _safe_div(q["p"], cnt)
+        out[col["tension_mean"], sl] = _safe_div(q["here"], cnt)
         tmax = np.zeros(k)
-        np.maximum.at(tmax, labels, here)
+        np.maximum.at(tmax, labels, tmax_cell)
         out[col["tension_max"], sl] = tmax
-        out[col["participation"], sl] = mean(pop.participation)
-        out[col["bridging_ties"], sl] = _safe_div(
-            _grouped(labels, k, cross), _grouped(labels, k, deg)
-        )
+        out[col["participation"], sl] = _safe_div(q["part"], cnt)
+        out[col["bridging_ties"], sl] = _safe_div(q["cross"], q["deg"])
         out[col["bubble_index"], sl] = _corr(
-            _grouped(labels, k, has),
-            _grouped(labels, k, x * has),
-            _grouped(labels, k, tie_mean * has),
-            _grouped(labels, k, x2 * has),
-            _grouped(labels, k, tie_mean * tie_mean * has),
-            _grouped(labels, k, x * tie_mean * has),
+            q["has"], q["xh"], q["mh"], q["xxh"], q["mmh"], q["xmh"]
         )
-        hist = np.bincount(labels * ER_BINS + bins, minlength=k * ER_BINS).reshape(k, ER_BINS)
+        hist = np.zeros((k, ER_BINS))
+        np.add.at(hist, labels, hist_cell)
         share = hist / np.maximum(cnt, 1.0)[:, None]
         out[col["polarization"], sl] = _er_rows(share) / _ER_NORM
-        s1 = _grouped(labels, k, x)
-        s2 = _grouped(labels, k, x2)
-        out[col["bimodality"], sl] = _bimodality(
-            cnt, s1, s2, _grouped(labels, k, x2 * x), _grouped(labels, k, x2 * x2)
-        )
-        m = _safe_div(s1, cnt)
+        out[col["bimodality"], sl] = _bimodality(cnt, q["s1"], q["s2"], q["s3"], q["s4"])
+        m = _safe_div(q["s1"], cnt)
         out[col["opinion_mean"], sl] = m
-        out[col["opinion_sd"], sl] = np.sqrt(np.maximum(_safe_div(s2, cnt) - m * m, 0.0))
+        out[col["opinion_sd"], sl] = np.sqrt(np.maximum(_safe_div(q["s2"], cnt) - m * m, 0.0))
     comp = {name: fn(out[col[metric]]) for name, (metric, fn) in COMPONENTS.items()}
     for domain, parts in DOMAINS.items():
         out[col[domain]] = 100.0 * np.mean([comp[c] for c in parts], axis=0)
