@@ -22,7 +22,7 @@ from sim.dynamics.trust import trust
 if TYPE_CHECKING:
     from sim.model import CohesionModel
 
-__all__ = ["RULES", "Encounters", "RuleFn", "draw_encounters", "register_rule"]
+__all__ = ["RULES", "WRITES", "Encounters", "RuleFn", "draw_encounters", "register_rule"]
 
 RuleFn = Callable[["CohesionModel", Encounters], None]
 
@@ -110,8 +110,27 @@ RULES: dict[str, RuleFn] = {
 }
 
 
-def register_rule(name: str, fn: RuleFn) -> None:
-    """Add a rule (e.g. from a plug-in); it runs after the built-in rules."""
+#: name -> the state arrays the rule writes (checked after it runs, sim/checks.py).
+WRITES: dict[str, tuple[str, ...]] = {
+    "influence": ("opinion",),
+    "bubbles": (),
+    "trust": ("trust",),
+    "tension": ("tension",),
+    "prejudice": ("prejudice",),
+    "participation": ("participation",),
+}
+
+
+def register_rule(name: str, fn: RuleFn, writes: tuple[str, ...] | None = None) -> None:
+    """Add a rule (e.g. from a plug-in); it runs after the built-in rules.
+
+    Args:
+        name: the rule's name (``dynamics.<name>`` is not a config key for plug-ins).
+        fn: ``(model, encounters) -> None``.
+        writes: the state arrays it changes (default: all are checked after it).
+    """
     if name in RULES:
         raise ValueError(f"a rule named {name!r} is already registered")
     RULES[name] = fn
+    if writes is not None:
+        WRITES[name] = writes
