@@ -40,5 +40,10 @@ lint: venv
 	$(VENV)/bin/ruff format --check $(LINT_DIRS)
 	$(VENV)/bin/mypy
 
+# The benchmark table of docs/performance.md (a few minutes); ARGS=--national adds the
+# whole country (about half of this machine's memory: run it alone).
+bench: venv
+	$(PY) -m benchmarks.run $(ARGS)
+
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache .mypy_cache .ruff_cache

@@ -9,10 +9,10 @@ Two layers:
   group homophily; rewiring replaces an entry in place, so out-degrees never change.
 
 Validation graphs (random k-regular, connected caveman) are the one graph on which
-citizens meet: the offline layer, and, when any citizen meets others online (e.g.
-``preset=algorithmic_bias``, where everyone is online), the same ties as mutual follows
-in the online layer, so that online encounters and algorithmic bias act on that graph
-too. All construction draws come from the network's own stream.
+citizens meet, placed in the layer where they meet: the offline layer if nobody is ever
+online, the online layer (as mutual follows, so that algorithmic bias acts on it) if
+everyone always is (``preset=algorithmic_bias``), both otherwise. All construction
+draws come from the network's own stream.
 """
 
 from __future__ import annotations
@@ -322,11 +322,15 @@ def _row_duplicates(dst: I64) -> NDArray[np.bool_]:
     return dup | (dst == np.arange(n)[:, None])
 
 
-def _mutual_follows(graph: Layer, pop: Population) -> Layer:
-    """The validation graph as mutual follows, if any citizen ever meets others online."""
-    if not (pop.online_share > 0.0).any():
-        return _empty_layer(graph.n)
-    return Layer(graph.indptr.copy(), graph.indices.copy(), graph.src.copy())
+def _validation_network(graph: Layer, pop: Population) -> Network:
+    """A validation graph in the layer(s) where citizens meet (see the module docstring)."""
+    n = graph.n
+    follows = Layer(graph.indptr.copy(), graph.indices.copy(), graph.src.copy())
+    if np.all(pop.online_share >= 1.0):  # everyone always online
+        return Network(_empty_layer(n), follows)
+    if not np.any(pop.online_share > 0.0):  # nobody ever online
+        return Network(graph, _empty_layer(n))
+    return Network(graph, follows)
 
 
 def build_network(pop: Population, cfg: NetworkConfig, seed: np.random.SeedSequence) -> Network:
@@ -340,8 +344,7 @@ def build_network(pop: Population, cfg: NetworkConfig, seed: np.random.SeedSeque
             u, v = _regular(n, cfg.degree, rng)
         else:
             u, v = _caveman(n, cfg.cave_size, cfg.long_range, rng)
-        graph = symmetric_layer(u, v, n)
-        return Network(graph, _mutual_follows(graph, pop))
+        return _validation_network(symmetric_layer(u, v, n), pop)
     parts_u = []
     parts_v = []
     if cfg.neighbourhood_degree > 0:

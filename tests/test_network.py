@@ -68,15 +68,23 @@ def test_validation_graph_is_also_followed_online_when_citizens_go_online():
     _, offline_only = _built("network=regular", "population=single", "population.size=400")
     assert offline_only.online.n_entries == 0
     assert np.all(offline_only.offline.degree == 10)
-    pop, both = _built(
+    _, both = _built(
+        "network=regular",
+        "population=single",
+        "population.size=400",
+        "population.online_share_mean=0.5",
+    )
+    assert np.array_equal(both.online.edge_keys(), both.offline.edge_keys())
+    pop, online = _built(
         "network=regular",
         "population=single",
         "population.size=400",
         "population.online_share_mean=1.0",
     )
-    assert np.array_equal(both.online.edge_keys(), both.offline.edge_keys())
+    assert online.offline.n_entries == 0
+    assert np.array_equal(online.online.edge_keys(), offline_only.offline.edge_keys())
     # Everyone online: encounters happen on the graph, with algorithmic bias.
-    enc = draw_encounters(pop.opinion, pop.online_share, both, 1.0, np.random.default_rng(0))
+    enc = draw_encounters(pop.opinion, pop.online_share, online, 1.0, np.random.default_rng(0))
     assert enc.size > 0.2 * pop.size
     assert np.all(enc.online)
-    assert np.all(np.isin(enc.a * pop.size + enc.b, both.online.edge_keys()))
+    assert np.all(np.isin(enc.a * pop.size + enc.b, online.online.edge_keys()))

@@ -94,3 +94,59 @@ def test_grouped_metrics_equal_their_definitions_scope_by_scope():
                 scope,
                 metric,
             )
+
+
+# ----------------------------------------------------------------- Mesa reference
+def _end_state(x, eps, group, src, dst):
+    """Opinion spread, share of follows within the follower's bound, share in-group."""
+    return np.array(
+        [np.std(x), np.mean(np.abs(x[src] - x[dst]) < eps[src]), np.mean(group[src] == group[dst])]
+    )
+
+
+#: Equivalence margins for (opinion sd, concordant follows, in-group follows): about a
+#: tenth of the opinion spread, and less than half of what unfollowing itself changes in
+#: this case (q = 1 against q = 0 moves the concordant share by about 0.09 and the
+#: in-group share by about 0.04-0.05).
+MARGINS = np.array([0.015, 0.04, 0.02])
+
+
+def test_mesa_reference_reaches_the_same_end_state_as_our_rules():
+    from scipy import stats
+
+    from benchmarks.mesa_reference import MesaCohesion
+    from benchmarks.run import LIKE_MESA, compose
+
+    seeds, weeks, tail = 10, 150, range(100, 151, 5)
+    diffs = []
+    for seed in range(seeds):
+        # Small case where unfollowing matters: narrow bounds, q = 1, three groups.
+        cfg = compose(
+            300,
+            *LIKE_MESA,
+            f"seed={seed}",
+            "dynamics.confidence=0.15",
+            "dynamics.bubbles.unfollow=1.0",
+        )
+        mesa_model, ours = MesaCohesion(cfg), CohesionModel(cfg)
+        pop = ours.population
+        theirs, mine = [], []
+        for week in range(1, weeks + 1):
+            mesa_model.step()
+            ours.step()
+            if week in tail:  # the end state, averaged over the last weeks
+                src, dst = mesa_model.follow_pairs()
+                x = mesa_model.opinions()
+                theirs.append(_end_state(x, pop.confidence, pop.group, src, dst))
+                on = ours.network.online
+                x = pop.opinion
+                mine.append(_end_state(x, pop.confidence, pop.group, on.src, on.indices))
+        assert mesa_model.unfollows > 0 and ours.counters["unfollows"] > 0
+        # same citizens and ties at the start for each seed: paired differences
+        diffs.append(np.mean(mine, axis=0) - np.mean(theirs, axis=0))
+    d = np.array(diffs)
+    mean, se = d.mean(axis=0), d.std(axis=0, ddof=1) / np.sqrt(seeds)
+    t_crit = stats.t.ppf(0.95, seeds - 1)
+    # Two one-sided tests: the mean paired difference lies within +-margin.
+    assert np.all(mean - t_crit * se > -MARGINS), (mean, se)
+    assert np.all(mean + t_crit * se < MARGINS), (mean, se)

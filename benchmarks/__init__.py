@@ -1,0 +1,1 @@
+"""Speed and memory benchmarks against the peers (see docs/performance.md)."""
