@@ -4,9 +4,11 @@ Each citizen meets at most one other citizen per week, so simultaneous pairwise 
 never overshoot. A citizen is in the online layer this week with probability equal to
 its online share, else offline; pairs form within a layer only.
 
-- Random mixing (no network): a random permutation of the citizens of a layer, paired
-  off in order; with algorithmic bias, each citizen proposes a partner among all others
-  as on a complete graph (below).
+- Random mixing (no network): offline, a random permutation of the offline citizens,
+  paired off in order; online, each online citizen proposes a partner among all other
+  online citizens as on a complete graph, with algorithmic bias (below; uniform for
+  gamma = 0, so the weekly meeting rate does not jump as gamma leaves 0), and the
+  proposals are matched like offline ties.
 - Offline ties: every tie gets a random priority; a tie whose priority is the highest at
   both its ends is matched (one round of locally dominant matching).
 - Online follows: each online citizen proposes one followee who is online too, chosen
@@ -120,6 +122,20 @@ def _dense_bias_choice(
     return choice
 
 
+def _uniform_choice(eligible: NDArray[np.bool_], u: F64) -> I64:
+    """Partner for every eligible citizen, uniform among the other eligible ones."""
+    n = eligible.shape[0]
+    choice = np.full(n, -1, dtype=np.int64)
+    idx = np.flatnonzero(eligible)
+    m = idx.shape[0]
+    if m < 2:
+        return choice
+    k = np.minimum((u[idx] * (m - 1)).astype(np.int64), m - 2)
+    k += k >= np.arange(m)  # skip oneself
+    choice[idx] = idx[k]
+    return choice
+
+
 def draw_encounters(
     x: F64,
     online_share: F64,
@@ -155,13 +171,16 @@ def draw_encounters(
         # Everyone can meet everyone; the layer only says online or offline.
         for layer_online in (False, True):
             elig = go_online if layer_online else ~go_online
-            if gamma > 0.0 and layer_online:
-                if n > DENSE_BIAS_LIMIT:
+            if layer_online:
+                if gamma > 0.0 and n > DENSE_BIAS_LIMIT:
                     raise ValueError(
                         "algorithmic bias over all citizens (network.kind=random_mixing) is "
                         f"limited to {DENSE_BIAS_LIMIT} citizens; use a network"
                     )
-                choice = _dense_bias_choice(x, elig, gamma, u_dense)
+                if gamma > 0.0:
+                    choice = _dense_bias_choice(x, elig, gamma, u_dense)
+                else:
+                    choice = _uniform_choice(elig, u_dense)
                 prop = np.flatnonzero(choice >= 0)
                 keep = match_proposals(prop, choice[prop], r_prop[prop], n)
                 add(prop[keep], choice[prop][keep], True)
