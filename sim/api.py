@@ -99,9 +99,13 @@ class RunResult:
 
 
 def write_outputs(
-    model: CohesionModel, cfg: RunConfig, out_dir: Path, wall_time: float
+    model: CohesionModel,
+    cfg: RunConfig,
+    out_dir: Path,
+    wall_time: float,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Write the run directory (run.json last); return run.json's contents."""
+    """Write the run directory (run.json last, with ``extra`` keys); return its contents."""
     out_dir.mkdir(parents=True, exist_ok=True)
     ts = timeseries_table(model)
     write_parquet(ts, out_dir / "timeseries.parquet")
@@ -112,7 +116,7 @@ def write_outputs(
             f"{cfg.population.size:,} citizens, seed {cfg.seed}"
         )
         save_figure(plot_cohesion(ts.to_pandas(), title), out_dir / "cohesion.png")
-    info = run_info(cfg, wall_time, "complete")
+    info = run_info(cfg, wall_time, "complete", **(extra or {}))
     write_json(info, out_dir / "run.json")
     return info
 

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from sim import api
 from sim.config import ConfigError, register_schema, validate
 from sim.errors import describe
 
-__all__ = ["main"]
+__all__ = ["main", "prevalidate", "task"]
 
 register_schema()
 
@@ -55,8 +56,13 @@ def _summary(result: api.RunResult, out_dir: Path, wall: float) -> str:
     return "\n".join(lines)
 
 
-@hydra.main(version_base="1.3", config_path=str(api.config_dir()), config_name="config")
-def _app(cfg: DictConfig) -> None:
+def task(cfg: DictConfig) -> None:
+    """The Hydra task: one run, or one job of a sweep (:func:`sim.sweep.runner.run_job`)."""
+    if HydraConfig.get().mode == RunMode.MULTIRUN:
+        from sim.sweep.runner import run_job
+
+        run_job(cfg)
+        return
     try:
         typed = validate(cfg)
     except ConfigError as e:
@@ -67,26 +73,42 @@ def _app(cfg: DictConfig) -> None:
     print(_summary(result, out_dir, time.perf_counter() - t0))
 
 
+_app = hydra.main(version_base="1.3", config_path=str(api.config_dir()), config_name="config")(task)
+
+
 def _fail(message: str) -> None:
     print(f"cohesion-sim: error: {message}", file=sys.stderr)
     sys.exit(1)
 
 
-def _jobs(overrides: Sequence[str], multirun: bool) -> list[list[str]]:
-    """The override lists of every job the command would run."""
-    if not multirun:
-        return [list(overrides)]
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-    from hydra.core.override_parser.overrides_parser import OverridesParser
+def _check_jobs(jobs: Sequence[Sequence[str]], name: str, extra: Sequence[str]) -> None:
+    """Validate every job; in a sweep, every uncertain parameter must apply to some job."""
+    from sim.sweep.design import uncertainty_values
+    from sim.sweep.jobs import compose_jobs
 
-    parsed = OverridesParser.create().parse_overrides(list(overrides))
-    batches = BasicSweeper.split_arguments(parsed, None)
-    return [list(job) for batch in batches for job in batch]
+    declared: set[str] = set()
+    applied: set[str] = set()
+    for cfg in compose_jobs(jobs, name, extra):
+        typed = validate(cfg)
+        declared.update(typed.uncertainty.params)
+        applied.update(uncertainty_values(typed))
+    if len(jobs) > 1 and declared - applied:
+        key = sorted(declared - applied)[0]
+        raise ConfigError(
+            f"uncertainty.params.{key}",
+            "applies to no run of this sweep (no policy in it has that intervention)",
+        )
 
 
 def prevalidate(argv: Sequence[str]) -> str | None:
-    """Compose and check every job of a command line; the first error, or None."""
+    """Compose and check every job of a command line; the first error, or None.
+
+    A sweep (``-m``, or an experiment with ``hydra.mode: MULTIRUN``) is expanded into its
+    jobs as Hydra's basic sweeper would, and each job's config is checked.
+    """
     from hydra._internal.utils import get_args_parser
+
+    from sim.sweep.jobs import expand
 
     args = get_args_parser().parse_args(list(argv))
     if args.help or args.hydra_help or args.info or args.shell_completion:
@@ -94,18 +116,31 @@ def prevalidate(argv: Sequence[str]) -> str | None:
     extra = [args.config_dir] if args.config_dir else []
     name = args.config_name or "config"
     try:
-        jobs = _jobs(args.overrides, args.multirun)
-        for job in jobs:
-            validate(api.compose(job, name, extra_dirs=extra))
-    except Exception as e:
+        sweep = expand(args.overrides, args.multirun, name, extra)
+        _check_jobs(sweep.jobs, name, extra)
+    except Exception as e:  # every failure becomes one line
         return describe(e)
     return None
 
 
 def main() -> None:
-    """Console entry point: check every job's config, then hand over to Hydra."""
+    """Console entry point: check every job's config, then hand over to Hydra.
+
+    After a sweep, the exit status is 1 if any run failed (the others are complete and
+    in the catalogue; running the same command again redoes only the failed ones).
+    """
     if not os.environ.get("HYDRA_FULL_ERROR"):
         error = prevalidate(sys.argv[1:])
         if error:
             _fail(error)
     _app()
+    from sim.sweep.callbacks import last_outcome
+
+    outcome = last_outcome()
+    if outcome is not None and (outcome.failed or outcome.missing or outcome.errors):
+        bad = outcome.failed + outcome.missing
+        first = outcome.errors[0] if outcome.errors else "a job did not finish"
+        _fail(
+            f"{bad} of {outcome.runs} runs did not complete (first: {first}); "
+            "run the same command again to redo them"
+        )

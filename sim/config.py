@@ -295,12 +295,16 @@ class UncertaintyConfig:
     Attributes:
         params: config key (dotted) -> [low, high], e.g.
             ``dynamics.trust.bad_effect: [0.04, 0.12]``.
+        intervention_effects: also sample every effect parameter of the run's
+            interventions across the uncertainty range its kind declares
+            (``params`` wins for a key given in both).
         samples: points in the design (0: no sampling).
         sample: the point this run uses (0 to samples - 1).
         design_seed: seed of the design (>= 0).
     """
 
     params: dict[str, list[Any]] = field(default_factory=dict)
+    intervention_effects: bool = False
     samples: int = 0
     sample: int = 0
     design_seed: int = 0

@@ -15,14 +15,21 @@ Each parameter's column of the design is a Latin hypercube column (McKay, Beckma
 Conover 1979): the unit interval is cut into ``samples`` equal strata, each stratum is
 used exactly once, at a uniform position inside it, in a random order. Each column is
 drawn from its own generator, seeded by ``design_seed`` and the parameter's name, so
-adding a parameter never changes another's values. Values are mapped linearly to
+adding a parameter never changes another's values, and the design does not depend on
+which policy a run has. Values are mapped linearly to
 [low, high]; a parameter whose current value is an integer is rounded.
+
+With ``intervention_effects: true``, every effect parameter of the run's interventions
+is sampled too, across the uncertainty range its kind declares
+(:func:`sim.interventions.uncertainties`); a key also given in ``params`` takes the range
+given there.
 
 The values are applied to the typed config before its ranges are checked
 (:func:`sim.config.validate` calls :func:`apply_uncertainty`). A key under
 ``policy.interventions.<name>.`` is skipped in a run whose policy has no intervention
-``<name>`` (the run without intervention ignores the canvassing effect); any other key
-that does not exist is an error.
+``<name>`` (the run without intervention ignores the canvassing effect); an effect
+parameter the policy file leaves at its default is set in the intervention's ``effect``
+map; any other key that does not exist is an error.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from __future__ import annotations
 import copy
 import math
 import zlib
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -40,10 +47,12 @@ import pandas as pd
 from sim.config import ConfigError, RunConfig, UncertaintyConfig
 
 __all__ = [
+    "Range",
     "apply_uncertainty",
     "check_uncertainty",
     "design_column",
     "latin_hypercube",
+    "registered_ranges",
     "uncertainty_values",
 ]
 
@@ -89,9 +98,10 @@ def check_uncertainty(u: UncertaintyConfig) -> None:
         raise ConfigError("uncertainty.samples", f"must be an integer >= 0, got {u.samples!r}")
     if u.design_seed < 0:
         raise ConfigError("uncertainty.design_seed", f"must be at least 0, got {u.design_seed}")
-    if u.params and u.samples < 1:
+    if (u.params or u.intervention_effects) and u.samples < 1:
         raise ConfigError(
-            "uncertainty.samples", "must be at least 1 when uncertainty.params is given"
+            "uncertainty.samples",
+            "must be at least 1 when uncertainty.params or intervention_effects is given",
         )
     if u.samples and not 0 <= u.sample < u.samples:
         raise ConfigError(
@@ -113,7 +123,9 @@ def _skipped(parts: list[str], depth: int) -> bool:
     return depth == 2 and tuple(parts[:2]) == _POLICY_PREFIX
 
 
-def _set(cfg: RunConfig, key: str, unit: float, low: float, high: float) -> float | None:
+def _set(
+    cfg: RunConfig, key: str, unit: float, low: float, high: float, integer: bool = False
+) -> float | None:
     """Set ``key`` in cfg to low + unit * (high - low); the value set, or None if skipped."""
     parts = key.split(".")
     node: Any = cfg
@@ -129,7 +141,9 @@ def _set(cfg: RunConfig, key: str, unit: float, low: float, high: float) -> floa
                 )
             current = getattr(node, part)
         elif isinstance(node, dict):
-            if part not in node:
+            if part not in node and last and depth > 0 and parts[depth - 1] == "effect":
+                current = None  # an effect parameter left at its kind's default
+            elif part not in node:
                 if _skipped(parts, depth):
                     return None
                 known = ", ".join(map(str, node)) or "none"
@@ -137,7 +151,8 @@ def _set(cfg: RunConfig, key: str, unit: float, low: float, high: float) -> floa
                     f"uncertainty.params.{key}",
                     f"'{'.'.join(parts[: depth + 1])}' is not in the config; there: {known}",
                 )
-            current = node[part]
+            else:
+                current = node[part]
         else:
             raise ConfigError(
                 f"uncertainty.params.{key}",
@@ -146,12 +161,12 @@ def _set(cfg: RunConfig, key: str, unit: float, low: float, high: float) -> floa
         if not last:
             node = current
             continue
-        if not _number(current):
+        if current is not None and not _number(current):
             raise ConfigError(
                 f"uncertainty.params.{key}", f"must name a number in the config, got {current!r}"
             )
         value: float = low + unit * (high - low)
-        if isinstance(current, int):
+        if integer or (isinstance(current, int) and not isinstance(current, bool)):
             value = round(value)
         if is_dataclass(node):
             setattr(node, part, value)
@@ -161,16 +176,61 @@ def _set(cfg: RunConfig, key: str, unit: float, low: float, high: float) -> floa
     return None  # pragma: no cover - the loop always returns on the last part
 
 
+@dataclass(frozen=True)
+class Range:
+    """An uncertain parameter: its range, whether it is whole, and its design column."""
+
+    low: float
+    high: float
+    integer: bool
+    column: str
+
+
+def registered_ranges(cfg: RunConfig) -> dict[str, Range]:
+    """The declared uncertainty range of each effect parameter of the run's interventions.
+
+    The design column of a registered parameter is named by the intervention's kind,
+    mode and parameter (``canvassing:deep.persuasion``), not by where the policy puts
+    it, so every policy with deep canvassing gets the same persuasion effect at the same
+    point of the design: policies are compared in the same uncertain world.
+
+    Returns:
+        config key -> its :class:`Range`.
+    """
+    if not cfg.policy.interventions:
+        return {}
+    from sim.interventions import intervention_kinds  # it imports sim.config
+
+    kinds = intervention_kinds()
+    out: dict[str, Range] = {}
+    for name, iv in cfg.policy.interventions.items():
+        cls = kinds.get(iv.kind)
+        if cls is None:
+            continue  # the policy check names the unknown kind
+        mode = iv.mode or cls.modes[0]
+        for pname, spec in cls.params.items():
+            low, high = spec.range(mode)
+            key = f"policy.interventions.{name}.effect.{pname}"
+            out[key] = Range(low, high, spec.integer, f"{iv.kind}:{mode}.{pname}")
+    return out
+
+
 def _apply(cfg: RunConfig) -> tuple[RunConfig, dict[str, float]]:
     u = cfg.uncertainty
     check_uncertainty(u)
-    if not u.params:
+    ranges: dict[str, Range] = {}
+    if u.intervention_effects and u.samples:
+        ranges.update(registered_ranges(cfg))
+    for key, (low, high) in u.params.items():
+        integer = ranges[key].integer if key in ranges else False
+        ranges[key] = Range(float(low), float(high), integer, key)
+    if not ranges:
         return cfg, {}
     out = copy.deepcopy(cfg)
     applied: dict[str, float] = {}
-    for key, (low, high) in u.params.items():
-        unit = design_column(u.design_seed, u.samples, key)[u.sample]
-        value = _set(out, key, unit, float(low), float(high))
+    for key, r in ranges.items():
+        unit = design_column(u.design_seed, u.samples, r.column)[u.sample]
+        value = _set(out, key, unit, r.low, r.high, r.integer)
         if value is not None:
             applied[key] = value
     return out, applied

@@ -1,0 +1,337 @@
+"""The results catalogue of a sweep: ``results.duckdb``, rebuilt from the run directories.
+
+The run directories are the truth; the catalogue is an index over them, rebuilt by
+:func:`build_catalogue` (at the end of every sweep, and by ``cohesion-sim-report``). It
+holds:
+
+- table ``runs``: one row per run directory: ``run`` (its path relative to the sweep
+  dir), ``policy``, ``future``, ``seed``, ``sample`` (the point of the uncertainty
+  design, NULL without one), ``status`` (``complete``, ``failed``, or ``incomplete`` for
+  a job that started but never wrote run.json), ``in_sweep`` (the run belongs to the
+  last sweep started in this directory; runs left over from an earlier, larger sweep
+  are kept but flagged false), ``config_hash``, the timings (``started_at``,
+  ``finished_at``, ``wall_time_s``, ``burn_in_s``, ``simulate_s``, ``setup_s``),
+  ``start_state`` (whether the run's week-0 state was ``computed`` and stored for the
+  sweep, ``shared`` from the store, or its ``own``), ``weeks`` and ``citizens``,
+  ``error`` for failed runs, one column per other overridden key (named by the key,
+  e.g. ``"dynamics.confidence"``, or the config group, e.g. ``population``) and one per
+  uncertain parameter (named ``"uncertain.<key>"``);
+- table ``columns``: which columns of ``runs`` are swept or uncertain parameters;
+- table ``meta``: the sweep directory and when the catalogue was built;
+- view ``timeseries``: every complete run's ``timeseries.parquet`` (step, metric,
+  scope, value) with its run's ``run``, ``policy``, ``future``, ``seed`` and ``sample``;
+- view ``final_values``: each run's last recorded value of every metric and scope;
+- view ``final_state``: every complete run's ``final_state.parquet`` with its ``run``.
+
+The views read the Parquet files where they are (absolute paths): after moving a sweep
+directory, rebuild the catalogue (``cohesion-sim-report DIR`` does). Example::
+
+    import duckdb
+    con = duckdb.connect("multirun/quick/results.duckdb", read_only=True)
+    con.sql("SELECT policy, future, avg(value) FROM final_values "
+            "WHERE metric = 'cohesion_index' AND scope = 'all' GROUP BY ALL").df()
+
+The file is written under a temporary name and renamed into place, so a reader never
+sees a half-built catalogue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import yaml
+
+from sim.sweep.progress import MANIFEST
+
+__all__ = [
+    "CATALOGUE",
+    "build_catalogue",
+    "connect",
+    "find_run_dirs",
+    "load_runs",
+    "scan_runs",
+]
+
+CATALOGUE = "results.duckdb"
+#: Overrides that are columns of their own (or not about the model).
+_OWN_KEYS = ("policy", "scenario", "seed")
+_SKIP_DIRS = {"report", "__pycache__"}
+
+
+def find_run_dirs(sweep_dir: str | Path) -> list[Path]:
+    """Every run directory under ``sweep_dir`` (one with run.json or Hydra's .hydra/)."""
+    out: list[Path] = []
+    for root, dirs, files in os.walk(sweep_dir):
+        if "run.json" in files or ".hydra" in dirs:
+            out.append(Path(root))
+            dirs[:] = []
+            continue
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+    return sorted(out)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        out = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return out if isinstance(out, dict) else None
+
+
+def _hydra_record(run_dir: Path) -> tuple[list[str], dict[str, Any]]:
+    """The job's overrides and (policy, future, seed) from Hydra's own record."""
+    overrides: list[str] = []
+    fields: dict[str, Any] = {}
+    with contextlib.suppress(OSError, yaml.YAMLError, TypeError):
+        listed = yaml.safe_load((run_dir / ".hydra" / "overrides.yaml").read_text())
+        overrides = [str(o) for o in listed]
+    try:
+        cfg = yaml.safe_load((run_dir / ".hydra/config.yaml").read_text()) or {}
+        fields = {
+            "policy": (cfg.get("policy") or {}).get("name"),
+            "future": (cfg.get("scenario") or {}).get("name"),
+            "seed": cfg.get("seed"),
+        }
+    except (OSError, yaml.YAMLError, AttributeError):
+        pass
+    return overrides, fields
+
+
+def _split(override: str) -> tuple[str, str]:
+    key, _, value = override.partition("=")
+    return key.lstrip("+~"), value
+
+
+def _row(sweep_dir: Path, run_dir: Path) -> dict[str, Any]:
+    info = _read_json(run_dir / "run.json")
+    row: dict[str, Any] = {"run": run_dir.relative_to(sweep_dir).as_posix() or "."}
+    if info is None:
+        overrides, fields = _hydra_record(run_dir)
+        row.update(fields)
+        row["status"] = "incomplete"
+    else:
+        overrides = [str(o) for o in info.get("overrides") or []]
+        if not overrides:
+            overrides = _hydra_record(run_dir)[0]
+        timings = info.get("timings") or {}
+        unc = info.get("uncertainty") or {}
+        row.update(
+            policy=info.get("policy"),
+            future=info.get("future"),
+            seed=info.get("seed"),
+            sample=unc.get("sample"),
+            status=info.get("status"),
+            config_hash=info.get("config_hash"),
+            preset=info.get("preset"),
+            weeks=info.get("steps"),
+            citizens=info.get("population"),
+            started_at=info.get("started_at"),
+            finished_at=info.get("finished_at"),
+            wall_time_s=info.get("wall_time_s"),
+            start_state=info.get("start_state"),
+            burn_in_s=timings.get("burn_in_s"),
+            simulate_s=timings.get("simulate_s"),
+            setup_s=timings.get("setup_s"),
+            host=info.get("host"),
+            git_commit=info.get("git_commit"),
+            error=info.get("error"),
+        )
+        for key, value in (unc.get("values") or {}).items():
+            row[f"uncertain.{key}"] = value
+    row["overrides"] = " ".join(sorted(overrides))
+    row["_overrides"] = sorted(overrides)
+    for o in overrides:
+        key, value = _split(o)
+        if key not in _OWN_KEYS and key not in _COLUMNS and not key.startswith("hydra"):
+            row[key] = value
+    row["run_dir"] = str(run_dir.resolve())
+    ts = run_dir / "timeseries.parquet"
+    row["timeseries_path"] = str(ts.resolve()) if row.get("status") == "complete" else None
+    return row
+
+
+_COLUMNS = [
+    "run",
+    "policy",
+    "future",
+    "seed",
+    "sample",
+    "status",
+    "in_sweep",
+    "config_hash",
+    "preset",
+    "weeks",
+    "citizens",
+    "started_at",
+    "finished_at",
+    "wall_time_s",
+    "start_state",
+    "burn_in_s",
+    "simulate_s",
+    "setup_s",
+    "host",
+    "git_commit",
+    "error",
+    "overrides",
+    "run_dir",
+    "timeseries_path",
+]
+
+
+def _numeric(s: pd.Series) -> pd.Series:
+    try:
+        return pd.to_numeric(s)
+    except (ValueError, TypeError):
+        return s.astype("string")
+
+
+def scan_runs(sweep_dir: str | Path) -> pd.DataFrame:
+    """The ``runs`` table, read from the run directories (see the module docstring).
+
+    ``attrs["swept"]`` and ``attrs["uncertain"]`` list the parameter columns.
+    """
+    root = Path(sweep_dir).resolve()
+    rows = [_row(root, d) for d in find_run_dirs(root)]
+    df = pd.DataFrame(rows)
+    for col in _COLUMNS:
+        if col not in df:
+            df[col] = None
+    manifest = _read_json(root / ".sweep" / MANIFEST)
+    jobs = manifest.get("jobs") if manifest else None
+    if jobs is None or df.empty:
+        df["in_sweep"] = True
+    else:
+        wanted = {tuple(sorted(j)) for j in jobs}
+        df["in_sweep"] = [tuple(o) in wanted for o in df["_overrides"]]
+    if not df.empty:
+        # Two directories holding the same job (a re-ordered sweep): keep the newest.
+        order = df.sort_values("finished_at", na_position="first")
+        dup = order.duplicated(subset=["overrides"], keep="last") & order["in_sweep"]
+        df.loc[dup[dup].index, "in_sweep"] = False
+    df = df.drop(columns=["_overrides"])
+    swept = [c for c in df.columns if c not in _COLUMNS and not c.startswith("uncertain.")]
+    uncertain = sorted(c for c in df.columns if c.startswith("uncertain."))
+    for c in swept:
+        df[c] = _numeric(df[c])
+    for c in ("seed", "sample", "weeks", "citizens"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("Int64")
+    for c in ("wall_time_s", "burn_in_s", "simulate_s", "setup_s"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    for c in ("started_at", "finished_at"):
+        df[c] = pd.to_datetime(df[c], utc=True, errors="coerce", format="ISO8601")
+    for c in _COLUMNS:
+        if df[c].dtype == object:
+            df[c] = df[c].astype("string")
+    df["in_sweep"] = df["in_sweep"].astype(bool)
+    df = df[[*_COLUMNS, *sorted(swept), *uncertain]].reset_index(drop=True)
+    df.attrs["swept"] = sorted(swept)
+    df.attrs["uncertain"] = uncertain
+    return df
+
+
+def _sql_list(paths: list[str]) -> str:
+    return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
+
+
+_EMPTY_TS = (
+    "SELECT NULL::VARCHAR AS run, NULL::VARCHAR AS policy, NULL::VARCHAR AS future, "
+    "NULL::BIGINT AS seed, NULL::BIGINT AS sample, NULL::BIGINT AS step, "
+    "NULL::VARCHAR AS metric, NULL::VARCHAR AS scope, NULL::DOUBLE AS value WHERE false"
+)
+
+
+def _create(con: duckdb.DuckDBPyConnection, runs: pd.DataFrame, root: Path) -> None:
+    con.register("runs_df", runs)
+    con.execute("CREATE TABLE runs AS SELECT * FROM runs_df")
+    con.unregister("runs_df")
+    cols = pd.DataFrame(
+        [(c, "swept") for c in runs.attrs["swept"]]
+        + [(c, "uncertain") for c in runs.attrs["uncertain"]],
+        columns=["name", "kind"],
+    ).astype("string")
+    con.register("cols_df", cols)
+    con.execute("CREATE TABLE columns AS SELECT * FROM cols_df")
+    con.unregister("cols_df")
+    con.execute(
+        "CREATE TABLE meta AS SELECT ? AS sweep_dir, ? AS built_at, ? AS runs",
+        [str(root), datetime.now(UTC).isoformat(timespec="seconds"), len(runs)],
+    )
+    done = runs[runs["status"] == "complete"]
+    ts_paths = [str(p) for p in done["timeseries_path"]]
+    fs_paths = [str(Path(p) / "final_state.parquet") for p in done["run_dir"]]
+    if ts_paths:
+        con.execute(
+            f"""CREATE VIEW timeseries AS
+            SELECT r.run, r.policy, r.future, r.seed, r.sample,
+                   t.step, t.metric, t.scope, t.value
+            FROM read_parquet({_sql_list(ts_paths)}, filename = true) AS t
+            JOIN runs AS r ON r.timeseries_path = t.filename"""
+        )
+        con.execute(
+            f"""CREATE VIEW final_state AS
+            SELECT r.run, f.* EXCLUDE (filename)
+            FROM read_parquet({_sql_list(fs_paths)}, filename = true,
+                              union_by_name = true) AS f
+            JOIN runs AS r ON r.run_dir || '/final_state.parquet' = f.filename"""
+        )
+    else:
+        con.execute(f"CREATE VIEW timeseries AS {_EMPTY_TS}")
+        con.execute("CREATE VIEW final_state AS SELECT NULL::VARCHAR AS run WHERE false")
+    con.execute(
+        """CREATE VIEW final_values AS
+        SELECT run, policy, future, seed, sample, metric, scope,
+               max(step) AS step, arg_max(value, step) AS value
+        FROM timeseries GROUP BY ALL"""
+    )
+
+
+def build_catalogue(sweep_dir: str | Path) -> Path:
+    """(Re)build ``results.duckdb`` in ``sweep_dir`` from its run directories; its path."""
+    root = Path(sweep_dir).resolve()
+    runs = scan_runs(root)
+    final = root / CATALOGUE
+    tmp = root / f".{CATALOGUE}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            _create(con, runs, root)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+    return final
+
+
+def connect(sweep_dir: str | Path, *, rebuild: bool = False) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the catalogue (built first if absent, moved, or asked)."""
+    root = Path(sweep_dir).resolve()
+    path = root / CATALOGUE
+    if not rebuild and path.is_file():
+        con = duckdb.connect(str(path), read_only=True)
+        row = con.execute("SELECT sweep_dir FROM meta").fetchone()
+        if row is not None and row[0] == str(root):
+            return con
+        con.close()
+    build_catalogue(root)
+    return duckdb.connect(str(path), read_only=True)
+
+
+def load_runs(sweep_dir: str | Path) -> pd.DataFrame:
+    """The ``runs`` table as a DataFrame (``attrs`` lists the parameter columns)."""
+    with connect(sweep_dir) as con:
+        runs = con.execute("SELECT * FROM runs").df()
+        cols = con.execute("SELECT name, kind FROM columns").fetchall()
+    runs.attrs["swept"] = [n for n, k in cols if k == "swept"]
+    runs.attrs["uncertain"] = [n for n, k in cols if k == "uncertain"]
+    return runs

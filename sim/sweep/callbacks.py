@@ -1,0 +1,119 @@
+"""The Hydra callback of a sweep: a manifest at the start, catalogue and report at the end.
+
+Registered in ``configs/config.yaml`` under ``hydra.callbacks.sweep``, so every sweep
+gets it (``cohesion-sim -m ...`` and every experiment). Switch parts off with
+``hydra.callbacks.sweep.report=false`` or ``hydra.callbacks.sweep.catalogue=false``.
+
+- ``on_multirun_start`` (in the launching process): writes the sweep's manifest (its
+  jobs and their number, for the progress lines) and prints what will run.
+- ``on_multirun_end`` (in the launching process, after every job): rebuilds
+  ``results.duckdb`` from the run directories (:func:`sim.catalogue.build_catalogue`),
+  writes ``report/index.html`` and ``summary.csv`` (:func:`sim.report.make_report`),
+  and prints where they are and how many runs failed.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig, OmegaConf
+
+from sim.sweep import progress
+from sim.sweep.jobs import jobs_of
+
+__all__ = ["SweepCallback", "SweepOutcome", "last_outcome"]
+
+_BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+
+
+@dataclass
+class SweepOutcome:
+    """What the last sweep of this process produced (the CLI sets its exit status from it)."""
+
+    sweep_dir: Path
+    runs: int = 0
+    failed: int = 0
+    missing: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+_LAST: list[SweepOutcome] = []
+
+
+def last_outcome() -> SweepOutcome | None:
+    """The outcome of the last sweep that ended in this process, if any."""
+    return _LAST[-1] if _LAST else None
+
+
+def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
+    """The jobs of a sweep from its master config (None if the sweeper is not the basic one)."""
+    hydra = config.hydra
+    if OmegaConf.select(hydra, "sweeper._target_") != _BASIC_SWEEPER:
+        return None
+    node = OmegaConf.select(hydra, "sweeper.params")
+    params = OmegaConf.to_container(node, resolve=False) if node is not None else {}
+    assert isinstance(params, dict)
+    named: dict[str, Any] = {str(k): v for k, v in params.items()}
+    return jobs_of(named, [str(o) for o in hydra.overrides.task])
+
+
+class SweepCallback(Callback):
+    """Manifest at the start of a sweep; catalogue and report at its end.
+
+    Args:
+        catalogue: rebuild ``results.duckdb`` at the end.
+        report: write ``report/index.html`` and ``summary.csv`` at the end.
+    """
+
+    def __init__(self, catalogue: bool = True, report: bool = True) -> None:
+        self.catalogue = catalogue
+        self.report = report
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        """Write the manifest and say what will run."""
+        sweep_dir = Path(config.hydra.sweep.dir).absolute()
+        jobs = sweep_jobs(config)
+        progress.start(sweep_dir, jobs)
+        launcher = OmegaConf.select(config, "hydra.runtime.choices.hydra/launcher") or "basic"
+        n = "some" if jobs is None else str(len(jobs))
+        print(f"sweep: {n} runs into {sweep_dir} (launcher: {launcher})", flush=True)
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        """Build the catalogue and the report; print where they are."""
+        from sim.catalogue import build_catalogue, load_runs
+
+        sweep_dir = Path(config.hydra.sweep.dir).absolute()
+        outcome = SweepOutcome(sweep_dir)
+        _LAST.append(outcome)
+        if not self.catalogue:
+            return
+        path = build_catalogue(sweep_dir)
+        runs = load_runs(sweep_dir)
+        current = runs[runs["in_sweep"]]
+        outcome.runs = len(current)
+        outcome.failed = int((current["status"] == "failed").sum())
+        outcome.missing = int((current["status"] == "incomplete").sum())
+        p = progress.read_progress(sweep_dir)
+        print(
+            f"sweep: {outcome.runs} runs ({outcome.failed} failed), "
+            f"{p.elapsed_text} elapsed; catalogue: {path}",
+            flush=True,
+        )
+        if outcome.failed:
+            failed = current[current["status"] == "failed"]
+            for run, err in zip(failed["run"], failed["error"], strict=True):
+                outcome.errors.append(f"{run}: {err}")
+        if self.report:
+            from sim.report import make_report
+
+            try:
+                rep = make_report(sweep_dir, rebuild=False)
+            except Exception as e:  # the runs and catalogue stay usable
+                outcome.errors.append(f"report: {type(e).__name__}: {e}")
+                print(f"sweep: the report failed: {type(e).__name__}: {e}", file=sys.stderr)
+            else:
+                print(f"sweep: report: {rep.html}; summary: {rep.summary}", flush=True)

@@ -1,0 +1,168 @@
+"""The jobs a command line expands to, and their configs, composed quickly.
+
+:func:`expand` mirrors Hydra's basic sweeper: the experiment's ``hydra.sweeper.params``
+come first, the command line's overrides after them (a key given twice keeps the
+command line's value), and the jobs are the Cartesian product in that order. The CLI uses
+it to check every job's config before the first job starts; the sweep callback uses it
+to know the total number of runs.
+
+:func:`compose_jobs` composes the configs of many jobs as Hydra would, but composes the
+config-group choices (``policy=...``, ``scenario=...``, ``experiment=...``) once per
+distinct combination and then applies the plain value overrides (``seed=3``) to a copy,
+with Hydra's own override code. A sweep of 800 jobs over 40 group combinations then costs
+40 compositions instead of 800 (about 0.1 s each here).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.override_parser.types import Override
+from omegaconf import DictConfig, OmegaConf
+
+from sim.config import register_schema
+
+__all__ = ["Sweep", "compose_jobs", "expand", "jobs_of"]
+
+_BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+
+
+@dataclass
+class Sweep:
+    """What a command line runs.
+
+    Attributes:
+        multirun: whether Hydra will run it as a sweep (``-m`` or ``hydra.mode``).
+        jobs: each job's overrides, in Hydra's order (one job if not a sweep).
+        hydra: the composed ``hydra`` node of the command's base config.
+    """
+
+    multirun: bool
+    jobs: list[list[str]]
+    hydra: DictConfig | None = field(default=None, repr=False)
+
+
+def _searchpath(extra_dirs: Sequence[str]) -> list[str]:
+    if not extra_dirs:
+        return []
+    paths = ",".join(f"file://{Path(d).resolve()}" for d in extra_dirs)
+    return [f"hydra.searchpath=[{paths}]"]
+
+
+@contextmanager
+def _hydra() -> Iterator[None]:
+    from sim.api import config_dir
+
+    register_schema()
+    gh = GlobalHydra.instance()
+    if gh.is_initialized():
+        gh.clear()
+    try:
+        with initialize_config_dir(config_dir=str(config_dir()), version_base="1.3"):
+            yield
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def jobs_of(params: dict[str, Any] | None, task_overrides: Sequence[str]) -> list[list[str]]:
+    """The jobs of a basic-sweeper sweep: ``params`` first, then the command line's."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    lines = [f"{k}={v}" for k, v in (params or {}).items()] + list(task_overrides)
+    parsed = OverridesParser.create().parse_overrides(lines)
+    batches = BasicSweeper.split_arguments(parsed, None)
+    return [list(job) for batch in batches for job in batch]
+
+
+def expand(
+    overrides: Sequence[str],
+    multirun: bool = False,
+    config_name: str = "config",
+    extra_dirs: Sequence[str] = (),
+) -> Sweep:
+    """Expand a command line's overrides into its jobs.
+
+    Args:
+        overrides: the command line's overrides (as after ``cohesion-sim``).
+        multirun: whether ``-m`` was given.
+        config_name: the primary config.
+        extra_dirs: the user's own config directories (``--config-dir``).
+
+    Raises:
+        Exception: whatever Hydra raises for a bad override or config (the CLI turns
+            it into one line).
+    """
+    parsed = OverridesParser.create().parse_overrides(list(overrides))
+    base = [o.input_line for o in parsed if not o.is_sweep_override()]
+    with _hydra():
+        cfg = compose(
+            config_name=config_name,
+            overrides=[str(b) for b in base] + _searchpath(extra_dirs),
+            return_hydra_config=True,
+        )
+    hydra_node = cfg.hydra
+    mode = OmegaConf.select(hydra_node, "mode")
+    multirun = multirun or str(mode).endswith("MULTIRUN")
+    if not multirun:
+        return Sweep(False, [list(overrides)], hydra_node)
+    task = [o.input_line for o in parsed if not o.is_hydra_override()]
+    if OmegaConf.select(hydra_node, "sweeper._target_") != _BASIC_SWEEPER:
+        # Another sweeper chooses its jobs as it goes: check the base config only.
+        return Sweep(True, [[str(b) for b in base]], hydra_node)
+    node = OmegaConf.select(hydra_node, "sweeper.params")
+    params = OmegaConf.to_container(node, resolve=False) if node is not None else {}
+    assert isinstance(params, dict)
+    named: dict[str, Any] = {str(k): v for k, v in params.items()}
+    return Sweep(True, jobs_of(named, [str(t) for t in task]), hydra_node)
+
+
+def _is_group_override(o: Override, repo: Any) -> bool:
+    return not isinstance(o.value(), dict) and bool(repo.group_exists(o.key_or_group))
+
+
+def compose_jobs(
+    jobs: Sequence[Sequence[str]],
+    config_name: str = "config",
+    extra_dirs: Sequence[str] = (),
+) -> Iterator[DictConfig]:
+    """Compose each job's config (without the ``hydra`` node), as Hydra would.
+
+    Group choices are composed once per distinct combination; value overrides are then
+    applied to a copy with Hydra's own override code. Jobs with unusual group overrides
+    (``+group=...``, ``~group``, ``group@package=...``) are composed in full.
+    """
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+
+    sp = _searchpath(extra_dirs)
+    parser = OverridesParser.create()
+    cache: dict[tuple[str, ...], DictConfig] = {}
+    with _hydra():
+        loader = GlobalHydra.instance().config_loader()
+        assert isinstance(loader, ConfigLoaderImpl)
+        _, repo = loader._parse_overrides_and_create_caching_repo(config_name, sp)
+        for job in jobs:
+            parsed = parser.parse_overrides(list(job))
+            groups = [o for o in parsed if _is_group_override(o, repo)]
+            values = [o for o in parsed if not _is_group_override(o, repo)]
+            unusual = any(
+                o.package is not None or o.is_add() or o.is_delete() or o.is_force_add()
+                for o in groups
+            )
+            if unusual:
+                yield compose(config_name=config_name, overrides=list(job) + sp)
+                continue
+            key = tuple(str(o.input_line) for o in groups)
+            if key not in cache:
+                cache[key] = compose(config_name=config_name, overrides=list(key) + sp)
+            cfg = copy.deepcopy(cache[key])
+            model_values = [o for o in values if not o.is_hydra_override()]
+            ConfigLoaderImpl._apply_overrides_to_config(model_values, cfg)
+            yield cfg

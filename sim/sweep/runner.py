@@ -1,0 +1,176 @@
+"""The body of one sweep job: resume, share the burn-in, record failures, write the run.
+
+:func:`execute` is what each job of a sweep does (the CLI calls it through
+:func:`run_job` with Hydra's job directory):
+
+1. If the job directory already holds a complete run of the same config (``run.json``
+   says ``complete`` and has the same ``config_hash``, and the output files are there),
+   the job is skipped: re-running a sweep into the same ``hydra.sweep.dir`` redoes only
+   failed and missing runs.
+2. Otherwise any earlier ``run.json`` and stray temporary files are removed first, so a
+   run killed half-way never looks complete.
+3. The starting state comes from the sweep's shared burn-in (:mod:`sim.sweep.burn_in`).
+4. The run's files are written atomically, ``run.json`` last, with the job's overrides,
+   the uncertain parameters' values and the timings.
+5. An exception inside the run is caught: ``run.json`` records ``status: failed`` with
+   the error, and the job returns normally so the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+from sim.config import RunConfig, validate
+from sim.results import config_hash, run_info, write_json
+from sim.sweep import progress
+from sim.sweep.design import uncertainty_values
+
+__all__ = ["execute", "is_complete", "run_job"]
+
+_OUTPUTS = ("timeseries.parquet", "final_state.parquet")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        out = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return out if isinstance(out, dict) else None
+
+
+def is_complete(run_dir: Path, cfg: RunConfig) -> dict[str, Any] | None:
+    """run.json's contents if ``run_dir`` holds a complete run of ``cfg``, else None."""
+    info = _read_json(run_dir / "run.json")
+    if not info or info.get("status") != "complete":
+        return None
+    if info.get("config_hash") != config_hash(cfg):
+        return None
+    files = list(_OUTPUTS) + (["cohesion.png"] if cfg.plot else [])
+    if not all((run_dir / f).is_file() for f in files):
+        return None
+    return info
+
+
+def _clean(run_dir: Path) -> None:
+    """Remove run.json (written last, so it goes first) and stray temporary files."""
+    (run_dir / "run.json").unlink(missing_ok=True)
+    for tmp in run_dir.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
+def _failed(cfg: RunConfig | None, error: BaseException, extra: dict[str, Any]) -> dict[str, Any]:
+    base: dict[str, Any] = {"status": "failed"}
+    if cfg is not None:
+        base = run_info(cfg, 0.0, "failed")
+    base.update(extra)
+    base["error"] = f"{type(error).__name__}: {error}"
+    base["traceback"] = "".join(traceback.format_exception(error))
+    return base
+
+
+def execute(
+    cfg: DictConfig | RunConfig,
+    run_dir: Path,
+    sweep_dir: Path,
+    overrides: list[str] | None = None,
+    *,
+    share_burn_in: bool = True,
+) -> dict[str, Any]:
+    """Run one job of a sweep into ``run_dir``; return its run.json contents.
+
+    Args:
+        cfg: the job's config (composed or typed).
+        run_dir: the job's directory.
+        sweep_dir: the sweep's directory (for shared burn-ins and progress).
+        overrides: the job's overrides (recorded in run.json, used by the catalogue).
+        share_burn_in: start from the sweep's shared burn-in state.
+
+    Returns:
+        run.json's contents; ``status`` is ``complete``, ``failed`` or, for a job
+        whose complete run was already there, that run's (with ``skipped`` True).
+    """
+    t_job = time.perf_counter()
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    rel = os.path.relpath(run_dir, sweep_dir)
+    extra: dict[str, Any] = {
+        "overrides": list(overrides or []),
+        "host": socket.gethostname(),
+        "started_at": _now(),
+    }
+    typed: RunConfig | None = None
+    try:
+        typed = validate(cfg)
+        done = is_complete(run_dir, typed)
+        if done is not None:
+            print(progress.record(sweep_dir, rel, "skipped").line(), flush=True)
+            return {**done, "skipped": True}
+        _clean(run_dir)
+        info = _run(typed, run_dir, sweep_dir, extra, share_burn_in, t_job)
+    except Exception as e:  # a failed run is recorded; the sweep goes on
+        extra["finished_at"] = _now()
+        info = _failed(typed, e, extra)
+        write_json(info, run_dir / "run.json")
+    status = str(info.get("status"))
+    line = progress.record(sweep_dir, rel, status).line()
+    if status == "failed":
+        line += f"\n  run {rel} failed: {info.get('error')}"
+    print(line, flush=True)
+    return info
+
+
+def _run(
+    typed: RunConfig,
+    run_dir: Path,
+    sweep_dir: Path,
+    extra: dict[str, Any],
+    share_burn_in: bool,
+    t_job: float,
+) -> dict[str, Any]:
+    from sim.api import write_outputs
+    from sim.model import CohesionModel
+    from sim.sweep.burn_in import shared_start
+
+    values = uncertainty_values(typed)
+    if typed.uncertainty.samples:
+        extra["uncertainty"] = {"sample": typed.uncertainty.sample, "values": values}
+    t0 = time.perf_counter()
+    start = None
+    source = "own"
+    if share_burn_in:
+        start, source = shared_start(typed, sweep_dir / ".sweep" / "burn_in")
+    t1 = time.perf_counter()
+    model = CohesionModel(typed, start=start)
+    if start is None:
+        t1 = time.perf_counter()
+    for _ in range(typed.steps):
+        model.step()
+    t2 = time.perf_counter()
+    extra["start_state"] = source
+    extra["timings"] = {"burn_in_s": round(t1 - t0, 4), "simulate_s": round(t2 - t1, 4)}
+    extra["finished_at"] = _now()
+    extra["timings"]["setup_s"] = round(t0 - t_job, 4)
+    return write_outputs(model, typed, run_dir, t2 - t0, extra)
+
+
+def run_job(cfg: DictConfig) -> dict[str, Any]:
+    """The body of a Hydra multirun job: :func:`execute` in Hydra's job directory."""
+    from hydra.core.hydra_config import HydraConfig
+
+    hc = HydraConfig.get()
+    run_dir = Path(hc.runtime.output_dir)
+    sweep_dir = Path(hc.sweep.dir).absolute()
+    return execute(cfg, run_dir, sweep_dir, list(hc.overrides.task))
