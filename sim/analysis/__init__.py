@@ -1,0 +1,1 @@
+"""Analyses of runs and sweeps: summaries, robustness, sensitivity, validation."""

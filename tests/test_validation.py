@@ -1,0 +1,201 @@
+"""Validation: cluster counting, convergence, TOST, the ndlib runner, the experiments.
+
+The fast tests check the measures and runners on hand-made cases and small runs; the
+canonical results themselves (docs/validation.md) are the slow tests at the bottom.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from scipy import stats
+
+from sim import api
+from sim.analysis import validation as v
+from sim.config import RunConfig, validate
+
+from .conftest import CLI
+
+EXPERIMENTS = sorted(Path(api.config_dir(), "experiment").glob("validation_*.yaml"))
+
+
+def cfg(*overrides: str) -> RunConfig:
+    return v.base_config(list(overrides))
+
+
+# ---------------------------------------------------------------- measures
+def test_clusters_split_where_the_bound_breaks_the_chain():
+    x = np.array([0.0, 0.05, 0.5, 0.52, 1.0])
+    assert v.clusters(x, 0.1).tolist() == [2, 2, 1]
+    # a chain of steps within the bound is one cluster, however far apart its ends
+    assert v.clusters(np.linspace(0.0, 0.95, 20), 0.06).tolist() == [20]
+    # order of the input does not matter
+    assert v.clusters(x[::-1], 0.1).tolist() == [2, 2, 1]
+
+
+def test_open_and_closed_bounds_differ_exactly_at_eps():
+    x = np.array([0.0, 0.25, 0.5])  # gaps of exactly 0.25
+    assert v.clusters(x, 0.25).tolist() == [1, 1, 1]  # Deffuant: meet only if d < eps
+    assert v.clusters(x, 0.25, closed=True).tolist() == [3]  # HK: d <= eps
+
+
+def test_major_clusters_need_more_than_one_percent_of_citizens():
+    x = np.concatenate([np.full(979, 0.2), np.full(10, 0.6), np.full(11, 0.9)])
+    assert v.major_clusters(x, 0.1) == 2  # 10 of 1000 is 1%, not more
+
+
+def test_effective_clusters_is_the_participation_ratio():
+    assert v.effective_clusters(np.array([0.1, 0.1, 0.9, 0.9]), 0.2) == pytest.approx(2.0)
+    x = np.array([0.1, 0.1, 0.1, 0.9])  # sizes 3 and 1: 16 / 10
+    assert v.effective_clusters(x, 0.2) == pytest.approx(1.6)
+
+
+def test_convergence_needs_every_cluster_tight():
+    assert v.is_converged(np.array([0.2, 0.2, 0.2005, 0.8, 0.8]), 0.3)
+    assert not v.is_converged(np.array([0.2, 0.25, 0.8]), 0.3)  # 0.2 and 0.25 still meet
+    assert v.is_converged(np.array([0.2, 0.8]), 0.3)  # two who never meet
+
+
+def test_flache_macy_polarization_scale():
+    camps = np.concatenate([np.zeros(50), np.ones(50)])
+    assert v.fm_polarization(camps) == pytest.approx(4 * (50 / 99) * (49 / 99))  # ~1
+    assert v.fm_polarization(np.full(10, 0.3)) == 0.0
+    u = np.random.default_rng(0).random(1500)
+    # |U - U'| has mean 1/3 and mean square 1/6: variance of 2|d| is 4/18
+    assert v.fm_polarization(u) == pytest.approx(4 / 18, abs=0.01)
+
+
+# ---------------------------------------------------------------- TOST
+def test_tost_matches_two_one_sided_welch_tests():
+    rng = np.random.default_rng(3)
+    for shift in (0.0, 0.1, 0.25, 0.6):
+        a = rng.normal(2.0 + shift, 0.5, 60)
+        b = rng.normal(2.0, 0.7, 45)
+        t = v.tost(a, b, 0.3)
+        lower = stats.ttest_ind(a + 0.3, b, equal_var=False, alternative="greater").pvalue
+        upper = stats.ttest_ind(a - 0.3, b, equal_var=False, alternative="less").pvalue
+        assert t.p == pytest.approx(max(lower, upper))
+        inside = t.ci90[0] > -0.3 and t.ci90[1] < 0.3
+        assert t.equivalent == inside == (t.p < 0.05)
+
+
+def test_tost_concludes_equivalence_only_with_evidence():
+    rng = np.random.default_rng(4)
+    same = v.tost(rng.normal(0, 0.5, 400), rng.normal(0, 0.5, 400), 0.3)
+    assert same.equivalent and same.power > 0.99
+    shifted = v.tost(rng.normal(1, 0.5, 400), rng.normal(0, 0.5, 400), 0.3)
+    assert not shifted.equivalent and shifted.p > 0.5
+    # no difference found, but too few runs to show equivalence: not agreement
+    small = v.tost(rng.normal(0, 2, 5), rng.normal(0, 2, 5), 0.3)
+    assert not small.equivalent and small.power < 0.2
+
+
+# ---------------------------------------------------------------- runners
+def test_time_is_counted_in_pairs_per_citizen():
+    # Deffuant preset: a random permutation pairs everyone, N/2 pairs a week
+    out = v.run_model(
+        cfg("preset=deffuant", "dynamics.confidence=0.4", "population.size=200"), 1, max_steps=5000
+    )
+    assert out.converged
+    assert out.interactions == pytest.approx((out.steps - 0.5) / 2)
+
+
+def test_deffuant_small_runs_reach_consensus_or_fragment():
+    wide = cfg("preset=deffuant", "dynamics.confidence=0.45", "population.size=300")
+    narrow = cfg("preset=deffuant", "dynamics.confidence=0.1", "population.size=300")
+    for seed in (0, 1):
+        w = v.run_model(wide, seed, max_steps=20_000)
+        assert w.converged and w.major == 1
+        n = v.run_model(narrow, seed, max_steps=20_000)
+        assert n.converged and abs(n.major - 5) <= 1  # floor(1 / (2 * 0.1)) = 5
+
+
+def test_hk_small_runs_reach_consensus_or_fragment():
+    wide = v.run_model(
+        cfg("preset=hk", "dynamics.confidence=0.3", "population.size=300"), 0, max_steps=500
+    )
+    assert wide.converged and wide.major == 1 and wide.interactions == wide.steps
+    narrow = v.run_model(
+        cfg("preset=hk", "dynamics.confidence=0.08", "population.size=300"), 0, max_steps=500
+    )
+    assert narrow.converged and narrow.major >= 3
+
+
+def test_ndlib_runner_is_seeded_and_leaves_global_state_alone():
+    np_before = np.random.get_state()  # noqa: NPY002 - checking the peer runner restores it
+    py_before = random.getstate()
+    a = v.run_ndlib(30, 0.4, 0.5, 7, max_iterations=2000)
+    b = v.run_ndlib(30, 0.4, 0.5, 7, max_iterations=2000)
+    c = v.run_ndlib(30, 0.4, 0.5, 8, max_iterations=2000)
+    np_after = np.random.get_state()  # noqa: NPY002 - checking the peer runner restores it
+    assert np.array_equal(np_before[1], np_after[1]) and np_before[2:] == np_after[2:]
+    assert random.getstate() == py_before
+    assert np.array_equal(a.opinions, b.opinions) and a.interactions == b.interactions
+    assert not np.array_equal(a.opinions, c.opinions)
+    assert a.converged and a.opinions.shape == (30,)
+
+
+def test_ndlib_wide_bound_consensus():
+    out = v.run_ndlib(40, 0.6, 0.0, 1, max_iterations=2000)
+    assert out.converged and out.major == 1 and out.interactions > 1
+
+
+def test_pair_law_without_bias_is_the_sequential_law():
+    x = np.random.default_rng(2).random(100)
+    law = v.pair_law(x, 0.0, 0.2, draws=300)
+    for key in ("identical", "active", "beyond_bound"):
+        assert law["matching"][key] == pytest.approx(law["sequential"][key], abs=0.03)
+    assert law["sequential"]["active"] == pytest.approx(1 - 0.8**2, abs=0.05)
+
+
+# ---------------------------------------------------------------- experiments and entry point
+@pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.stem)
+def test_validation_experiments_compose_and_state_their_question(path):
+    text = path.read_text()
+    assert text.startswith("# @package _global_")
+    assert "Question:" in text
+    raw = yaml.safe_load(text)
+    assert raw["hydra"]["mode"] == "MULTIRUN"
+    assert raw["hydra"]["sweeper"]["params"]
+    typed = validate(api.compose([f"experiment={path.stem}"]))
+    assert typed.burn_in == 0 and typed.dynamics.influence.noise == 0.0
+
+
+def test_experiments_exist():
+    names = {p.stem for p in EXPERIMENTS}
+    assert {"validation_deffuant", "validation_hk", "validation_algorithmic_bias"} <= names
+
+
+def test_experiment_runs_from_the_cli_and_tabulates(tmp_path, cli_env):
+    out = tmp_path / "sweep"
+    cmd = [
+        *CLI,
+        "-m",
+        "experiment=validation_hk",
+        "seed=0",
+        "dynamics.confidence=0.1,0.3",
+        "population.size=300",
+        f"hydra.sweep.dir={out}",
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=cli_env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = {r["dynamics.confidence"]: r for r in v.sweep_table(out)}
+    assert set(rows) == {"0.1", "0.3"}
+    assert rows["0.3"]["major_clusters"] == 1
+    assert rows["0.1"]["major_clusters"] >= 3
+
+
+def test_entry_point_writes_figures_and_numbers(tmp_path):
+    assert v.main(["--quick", "--only", "hk", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "validation_hk.png").stat().st_size > 10_000
+    res = json.loads((tmp_path / "validation.json").read_text())
+    assert {t["eps"] for t in res["hk"]["table"]} == set(v.Sizes.quick().hk_eps)
+    (tmp_path / "validation_hk.png").unlink()
+    assert v.main(["--replot", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "validation_hk.png").exists()
