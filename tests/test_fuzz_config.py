@@ -1,0 +1,308 @@
+"""The config edge, fuzzed: every kind of bad input is refused in one line; valid input never.
+
+Bad inputs are generated from the schema itself (every field of every config group, by
+its type), so a field added later is fuzzed too. Valid inputs are drawn from an
+independent statement of the documented ranges (``VALID``), so a validator that refuses
+too much fails here as well as one that accepts too much.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import subprocess
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.cli import prevalidate
+from sim.config import RunConfig
+
+from .conftest import CLI, ROOT
+
+GROUPS = ("population", "network", "dynamics", "scenario", "policy", "preset")
+# Keys whose value selects data by name; fuzzed with the group/choice tests instead.
+FREE_TEXT = {"name", "description", "preset"}
+
+
+def _leaves(cls: type, prefix: str = "") -> Iterator[tuple[str, typing.Any]]:
+    """(dotted key, type) of every scalar field of a dataclass schema."""
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(hint):
+            yield from _leaves(hint, f"{key}.")  # type: ignore[arg-type]
+        elif typing.get_origin(hint) in (dict, list):
+            continue
+        else:
+            yield key, hint
+
+
+LEAVES = [(k, t) for k, t in _leaves(RunConfig) if k.split(".")[-1] not in FREE_TEXT]
+
+
+def _base_type(t: typing.Any) -> type:
+    args = [a for a in typing.get_args(t) if a is not type(None)]
+    return args[0] if args else t
+
+
+def _bad_values(t: typing.Any) -> list[str]:
+    b = _base_type(t)
+    if b is bool:
+        return ["maybe", "yes please", "[1]"]
+    if b is int:
+        return ["abc", "1.5", "''", "[1,2]", "{a: 1}"]
+    if b is float:
+        return ["abc", "nan", "inf", "-inf", "''", "[0.1]"]
+    if b is str:
+        return ["[1,2]", "{a: 1}"]
+    return ["[1,2]"]
+
+
+BAD_TYPED = [(k, v) for k, t in LEAVES for v in _bad_values(t)]
+# CI runs every 10th; `make test-all` runs them all.
+BAD_TYPED_PARAMS = [
+    pytest.param(k, v, marks=() if i % 10 == 0 else pytest.mark.slow, id=f"{k}={v}")
+    for i, (k, v) in enumerate(BAD_TYPED)
+]
+
+# Out-of-range numbers for the documented ranges (docs: configs/*.yaml and sim/config.py).
+OUT_OF_RANGE = [
+    ("population.size", "1"),
+    ("population.size", "0"),
+    ("population.size", "-10"),
+    ("population.size", "100000000000"),
+    ("population.municipalities", "0"),
+    ("population.municipalities", "20000"),
+    ("population.segregation", "1.0"),
+    ("population.segregation", "-0.1"),
+    ("population.trust_mean", "1.5"),
+    ("population.debt_share", "-0.01"),
+    ("population.neighbourhood_size", "1"),
+    ("network.foci", "4"),
+    ("network.homophily", "1.01"),
+    ("network.online_degree", "-1"),
+    ("network.focus_size", "1"),
+    ("dynamics.confidence", "0"),
+    ("dynamics.confidence", "1.2"),
+    ("dynamics.convergence", "0.500001"),
+    ("dynamics.convergence", "0"),
+    ("dynamics.algorithmic_bias", "-1"),
+    ("dynamics.algorithmic_bias", "1e9"),
+    ("dynamics.influence.noise", "2"),
+    ("dynamics.bubbles.unfollow", "1.5"),
+    ("dynamics.trust.bad_effect", "-0.2"),
+    ("dynamics.trust.vulnerable_contact_factor", "-1"),
+    ("dynamics.tension.decay", "3"),
+    ("dynamics.prejudice.contact_effect", "1.1"),
+    ("dynamics.participation.election_interval", "0"),
+    ("steps", "-1"),
+    ("steps", "10000000"),
+    ("burn_in", "-3"),
+    ("metrics_every", "0"),
+    ("seed", "-1"),
+]
+
+UNKNOWN_OPTION = [(g, "no_such_option_zz") for g in GROUPS] + [
+    ("network.kind", "small_world"),
+    ("population.opinion_init", "bimodal"),
+    ("population.municipality_sizes", "zipf"),
+    ("dynamics.influence.update", "async"),
+    ("dynamics.influence.weighting", "cosine"),
+    ("dynamics.bubbles.new_follow", "friends"),
+]
+
+CONTRADICTIONS = [
+    ["dynamics.confidence=0.3", "dynamics.influence.repulsion=0.2"],
+    ["dynamics.influence.negative_influence=true"],
+    ["network=regular", "population.size=1001", "network.degree=3"],
+    ["population.size=100", "network=regular", "network.degree=100"],
+    ["population.size=100", "population.municipalities=101"],
+]
+
+
+def _unknown_keys() -> list[str]:
+    out = ["+no_such_key=1", "+hydra_typo.x=1"]
+    for cls_key in ("population", "network", "dynamics", "dynamics.trust", "scenario", "policy"):
+        out.append(f"+{cls_key}.no_such_key=1")
+    out += ["population.sise=10", "dynamics.confidance=0.2", "dynamics.trust.badeffect=0.1"]
+    return out
+
+
+def _assert_refused(overrides: list[str], key_hint: str | None = None) -> str:
+    msg = prevalidate(overrides)
+    assert msg is not None, f"accepted bad input {overrides}"
+    assert "\n" not in msg, msg
+    assert "Traceback" not in msg
+    if key_hint is not None:
+        assert msg.startswith(key_hint), (overrides, msg)
+    return msg
+
+
+def test_the_fuzz_covers_at_least_fifty_kinds():
+    kinds = (
+        len(BAD_TYPED)
+        + len(OUT_OF_RANGE)
+        + len(UNKNOWN_OPTION)
+        + len(CONTRADICTIONS)
+        + len(_unknown_keys())
+        + len(GROUPS)  # broken YAML, one per group
+    )
+    assert kinds >= 50
+    assert len({k for k, _ in BAD_TYPED}) >= 40  # every scalar field of the schema
+
+
+@pytest.mark.parametrize(("key", "value"), BAD_TYPED_PARAMS)
+def test_wrong_types_and_non_finite_values(key, value):
+    _assert_refused([f"{key}={value}"], key)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        pytest.param(k, v, marks=() if i % 2 == 0 else pytest.mark.slow, id=f"{k}={v}")
+        for i, (k, v) in enumerate(OUT_OF_RANGE)
+    ],
+)
+def test_out_of_range(key, value):
+    msg = _assert_refused([f"{key}={value}"], key)
+    assert "must" in msg
+
+
+@pytest.mark.parametrize(("key", "value"), UNKNOWN_OPTION, ids=lambda v: str(v))
+def test_unknown_options(key, value):
+    msg = _assert_refused([f"{key}={value}"], key)
+    assert "one of" in msg or "available" in msg
+
+
+@pytest.mark.parametrize("override", _unknown_keys())
+def test_unknown_keys(override):
+    key = override.lstrip("+").split("=")[0]
+    if key.startswith("hydra_typo"):
+        key = "hydra_typo"  # the unknown top-level key is the one named
+    msg = _assert_refused([override], key)
+    assert "unknown key" in msg
+
+
+@pytest.mark.parametrize("overrides", CONTRADICTIONS, ids=lambda v: " ".join(v))
+def test_contradictory_settings(overrides):
+    _assert_refused(overrides)
+
+
+@pytest.mark.parametrize("group", ["population", "network", "dynamics", "scenario", "policy"])
+def test_broken_yaml_in_a_users_config_dir(tmp_path, group):
+    d = tmp_path / group
+    d.mkdir()
+    (d / "mine.yaml").write_text("size: [1, 2\nname: x: y\n")
+    msg = _assert_refused(["-cd", str(tmp_path), f"{group}=mine"])
+    assert "broken YAML" in msg and "mine.yaml" in msg
+
+
+def test_empty_and_huge_values():
+    _assert_refused(["population.size="], "population.size")
+    _assert_refused(["dynamics.confidence=" + "9" * 400], "dynamics.confidence")
+    _assert_refused(["dynamics.convergence="], "dynamics.convergence")
+
+
+def test_refused_before_any_job_of_a_sweep_starts():
+    msg = _assert_refused(["-m", "seed=0,1,2", "dynamics.convergence=0.3,0.9"])
+    assert msg.startswith("dynamics.convergence")
+
+
+def test_cli_exit_status_and_no_output(tmp_path, cli_env):
+    for ov in (["+population.foo=1"],):
+        out = tmp_path / "run"
+        proc = subprocess.run(
+            [*CLI, *ov, f"hydra.run.dir={out}"],
+            capture_output=True,
+            text=True,
+            env=cli_env,
+            timeout=120,
+            check=False,
+        )
+        assert proc.returncode == 1, ov
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        assert not out.exists()
+
+
+# ------------------------------------------------------------------ valid input
+#: Independent statement of the documented ranges: key -> (low, high) inclusive.
+VALID = {
+    "dynamics.confidence": (1e-6, 1.0),
+    "dynamics.convergence": (1e-6, 0.5),
+    "dynamics.algorithmic_bias": (0.0, 5.0),
+    "dynamics.confidence_spread": (0.0, 1.0),
+    "dynamics.influence.noise": (0.0, 1.0),
+    "dynamics.bubbles.unfollow": (0.0, 1.0),
+    "dynamics.bubbles.offline_turnover": (0.0, 1.0),
+    "dynamics.trust.contact_rate": (0.0, 1.0),
+    "dynamics.trust.bad_effect": (0.0, 1.0),
+    "dynamics.trust.good_effect": (0.0, 1.0),
+    "dynamics.trust.recovery": (0.0, 1.0),
+    "dynamics.tension.rise": (0.0, 1.0),
+    "dynamics.tension.mayor_capacity": (0.0, 1.0),
+    "dynamics.prejudice.contact_effect": (0.0, 1.0),
+    "dynamics.participation.rate": (0.0, 1.0),
+    "population.segregation": (0.0, 0.999),
+    "population.trust_mean": (0.0, 1.0),
+    "population.debt_share": (0.0, 1.0),
+    "population.online_share_mean": (0.0, 1.0),
+    "network.homophily": (0.0, 1.0),
+}
+VALID_INT = {
+    "seed": (0, 2**40),
+    "steps": (0, 5000),
+    "burn_in": (0, 500),
+    "population.size": (2, 50_000_000),
+    "network.foci": (0, 3),
+    "network.online_degree": (0, 50),
+    "metrics_every": (1, 100),
+}
+
+
+@st.composite
+def valid_overrides(draw: st.DrawFn) -> list[str]:
+    keys = draw(st.lists(st.sampled_from(sorted(VALID)), min_size=1, max_size=6, unique=True))
+    out = []
+    for k in keys:
+        lo, hi = VALID[k]
+        v = draw(st.floats(lo, hi, allow_nan=False))
+        out.append(f"{k}={v!r}")
+    ikeys = draw(st.lists(st.sampled_from(sorted(VALID_INT)), max_size=3, unique=True))
+    for k in ikeys:
+        lo, hi = VALID_INT[k]
+        out.append(f"{k}={draw(st.integers(lo, hi))}")
+    if any(o.startswith("population.size=") for o in out):
+        out.append("population.municipalities=1")
+    return out
+
+
+@given(valid_overrides())
+@settings(
+    max_examples=15, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+def test_valid_configs_are_accepted(overrides):
+    # the bounds are inclusive in VALID; repulsion stays off, so no contradiction
+    assert all(math.isfinite(float(o.split("=")[1])) for o in overrides)
+    assert prevalidate(overrides) is None, overrides
+
+
+@pytest.mark.parametrize(
+    ("group", "option"),
+    [(g, p.stem) for g in GROUPS for p in sorted((ROOT / "configs" / g).glob("*.yaml"))],
+)
+def test_every_shipped_option_is_accepted(group, option):
+    assert prevalidate([f"{group}={option}"]) is None
+
+
+def test_user_config_dir_valid_file_is_accepted(tmp_path: Path):
+    d = tmp_path / "dynamics"
+    d.mkdir()
+    text = (ROOT / "configs" / "dynamics" / "default.yaml").read_text()
+    (d / "mine.yaml").write_text(text.replace("confidence: 0.2 ", "confidence: 0.25 "))
+    assert prevalidate(["-cd", str(tmp_path), "dynamics=mine"]) is None
