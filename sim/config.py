@@ -372,15 +372,24 @@ def _range(
         hi is not None and (value >= hi if hi_open else value > hi)
     )
     if bad:
-        left = "" if lo is None else ("(" if lo_open else "[") + f"{lo:g}"
-        right = "" if hi is None else f"{hi:g}" + (")" if hi_open else "]")
+        left = "" if lo is None else ("(" if lo_open else "[") + _num(lo)
+        right = "" if hi is None else _num(hi) + (")" if hi_open else "]")
         if lo is None:
-            allowed = f"at most {hi:g}" if not hi_open else f"below {hi:g}"
+            allowed = f"at most {_num(hi)}" if not hi_open else f"below {_num(hi)}"
         elif hi is None:
-            allowed = f"at least {lo:g}" if not lo_open else f"above {lo:g}"
+            allowed = f"at least {_num(lo)}" if not lo_open else f"above {_num(lo)}"
         else:
             allowed = f"in {left}, {right}"
         raise ConfigError(key, f"must be {allowed}, got {value!r}")
+
+
+def _num(v: float | None) -> str:
+    """A bound as people write it: 0.5, 2, 2,147,483,647."""
+    if v is None:
+        return ""
+    if float(v).is_integer() and abs(v) >= 10_000:
+        return f"{int(v):,}"
+    return f"{v:g}"
 
 
 def _choice(key: str, value: str, allowed: Iterable[str]) -> None:
@@ -400,7 +409,7 @@ def _nonneg(prefix: str, obj: Any, names: Iterable[str]) -> None:
 
 
 def _check_population(p: PopulationConfig) -> None:
-    _range("population.size", p.size, 2)
+    _range("population.size", p.size, 2, 2**31 - 1)  # citizen ids are int32
     _range("population.municipalities", p.municipalities, 1, p.size)
     _choice("population.municipality_sizes", p.municipality_sizes, ("equal", "lognormal"))
     _range("population.municipality_size_sigma", p.municipality_size_sigma, 0.0, lo_open=True)

@@ -82,4 +82,7 @@ def describe(e: BaseException) -> str:
     m = re.search(r"Could not override '([^']+)'", text)
     if m and "not in struct" in text:
         return f"{m.group(1)}: unknown key (misspelled?); see `cohesion-sim --cfg job` for the keys"
+    m = re.search(r"full_key: (\S+)", text)
+    if m:
+        return f"{m.group(1)}: {_first_line(text)}"
     return _first_line(text) or type(e).__name__
