@@ -54,9 +54,9 @@ def bare_influence_week(
 def _median_time(fn, repeats: int) -> float:
     times = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = time.process_time()  # CPU seconds, as benchmarks/run.py
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(time.process_time() - t0)
     return statistics.median(times)
 
 

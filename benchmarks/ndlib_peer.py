@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 import warnings
+from collections.abc import Callable
 
 import networkx as nx
 import numpy as np
@@ -18,7 +19,8 @@ from sim.network import Layer
 
 
 def to_networkx(layer: Layer) -> nx.Graph:
-    """The undirected graph of a symmetric CSR layer (no isolated nodes on k-regular)."""
+    """The undirected graph of a symmetric layer (or of mutual follows); ndlib fails on
+    isolated nodes, which a k-regular graph has none of."""
     g = nx.Graph()
     g.add_nodes_from(range(layer.n))
     keep = layer.src < layer.indices
@@ -49,11 +51,11 @@ class NdlibRun:
         np.random.seed(self.seed)  # noqa: NPY002
         random.seed(self.seed)
 
-    def timed_iteration(self) -> float:
+    def timed_iteration(self, clock: Callable[[], float] = time.perf_counter) -> float:
         """Seconds for one iteration (N sequential pair interactions)."""
-        t0 = time.perf_counter()
+        t0 = clock()
         self.model.iteration(node_status=False)
-        return time.perf_counter() - t0
+        return clock() - t0
 
     def opinions(self) -> np.ndarray:
         return np.array([self.model.status[i] for i in sorted(self.model.status)])

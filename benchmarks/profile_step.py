@@ -2,7 +2,8 @@
 
     python -m benchmarks.profile_step --size 1000000 --weeks 3
 
-Prints the median seconds per week of each part and its share, after one warm-up week.
+Prints the median CPU seconds per week of each part and its share, after one warm-up
+week.
 """
 
 from __future__ import annotations
@@ -26,25 +27,25 @@ def profile(size: int, weeks: int = 3, overrides: tuple[str, ...] = ()) -> dict[
     m = CohesionModel(cfg)
     times: dict[str, list[float]] = defaultdict(list)
     for week in range(weeks + 1):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         m.agents.do("step")
         m._ties = None
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         enc = m.meet()
-        t2 = time.perf_counter()
+        t2 = time.process_time()
         parts = {"institutions": t1 - t0, "encounters": t2 - t1}
         for name, rule in m.rules:
-            t = time.perf_counter()
+            t = time.process_time()
             rule(m, enc)
-            parts[name] = time.perf_counter() - t
+            parts[name] = time.process_time() - t
         m.shock_tension[:] = 0.0
-        t = time.perf_counter()
+        t = time.process_time()
         m._ties = None
         ties = m.tie_stats()
-        parts["metrics: tie_stats"] = time.perf_counter() - t
-        t = time.perf_counter()
+        parts["metrics: tie_stats"] = time.process_time() - t
+        t = time.process_time()
         compute_metrics(m.population, m.network, m.tension, m.scopes, ties)
-        parts["metrics: scopes"] = time.perf_counter() - t
+        parts["metrics: scopes"] = time.process_time() - t
         if week:  # the first week warms caches up
             for k, v in parts.items():
                 times[k].append(v)
