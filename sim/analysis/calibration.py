@@ -22,7 +22,8 @@ approximate Bayesian computation by rejection (Beaumont, Zhang & Balding 2002) o
 Latin hypercube over the parameter box (uniform prior): every point is run with the
 same seeds (common random numbers, so the loss surface is smooth in the parameters and
 not in the dice), the loss is the root mean square error in percentage points, and the
-``accept`` share of points with the lowest loss is the approximate posterior. The best
+``accept`` share of points with the lowest loss (at least 5) is the approximate
+posterior. The best
 point is the estimate. Identifiability is read from the posterior spread: a parameter
 whose accepted values spread more than ``identified_ratio`` (0.5) times as widely as
 the prior (standard deviations) is reported as not identifiable from these points; the
@@ -61,6 +62,10 @@ WEEK_ONE = date(2019, 12, 30)
 #: A citizen trusts parliament when trust exceeds this.
 TRUST_THRESHOLD = 0.5
 FUTURE = "crisis_2020"
+#: At least this many accepted points for a posterior spread ...
+MIN_ACCEPTED = 5
+#: ... and they may be at most this share of the design, or the verdict is left open.
+MAX_ACCEPTED_SHARE = 0.25
 #: The uncertain trust parameters fitted by default, with their prior ranges.
 DEFAULT_PARAMS: dict[str, tuple[float, float]] = {
     # level: the town population's default 0.45 gives ~37% above 0.5 (configs/population)
@@ -163,7 +168,9 @@ class Calibration:
         fitted: the observations with the model's value at the estimate (``model``).
         posterior: per parameter: prior low/high, estimate, posterior mean, sd,
             2.5% and 97.5% quantiles of the accepted points, ``spread_ratio`` (posterior
-            sd / prior sd) and ``identifiable``.
+            sd / prior sd), ``identifiable`` and ``verdict`` (``identifiable``, ``not
+            identifiable``, or ``too few design points to tell`` when the accepted points,
+            at least 5, would be more than a quarter of the design).
         runs: model runs made.
         seconds: wall time.
     """
@@ -245,7 +252,8 @@ def fit(
             )
         )
     design["rmse"] = [rmse_pp(s, target) for s in sims]
-    n_acc = max(2, math.ceil(accept * samples))
+    n_acc = max(MIN_ACCEPTED, math.ceil(accept * samples))
+    decidable = n_acc <= MAX_ACCEPTED_SHARE * samples
     order = design["rmse"].rank(method="first")
     design["accepted"] = order <= n_acc
     best = int(np.argmin(design["rmse"].to_numpy(dtype=float)))
@@ -269,7 +277,14 @@ def fit(
                 "q025": float(acc[k].quantile(0.025)),
                 "q975": float(acc[k].quantile(0.975)),
                 "spread_ratio": ratio,
-                "identifiable": bool(ratio < identified_ratio),
+                "identifiable": bool(decidable and ratio < identified_ratio),
+                "verdict": (
+                    "too few design points to tell"
+                    if not decidable
+                    else "identifiable"
+                    if ratio < identified_ratio
+                    else "not identifiable"
+                ),
             }
         )
     posterior = pd.DataFrame(rows).set_index("parameter")

@@ -152,6 +152,11 @@ def prim(
     return PrimBox(limits, float(cov[idx]), float(dns[idx]), mass, traj, idx)
 
 
+def _policy_free(values: dict[str, float]) -> dict[str, float]:
+    """The values without intervention parameters (the run without policy has none)."""
+    return {k: v for k, v in values.items() if not k.startswith("policy.interventions.")}
+
+
 def policy_outcomes(
     policy: str,
     params: dict[str, tuple[float, float] | list[float]],
@@ -181,6 +186,9 @@ def policy_outcomes(
         design_seed: seed of the design.
         seed_base: first seed.
 
+    Keys under ``policy.interventions.`` are left out of the run without policy, as in
+    :mod:`sim.sweep.design`.
+
     Returns:
         One row per point: the parameters, ``effect`` (mean over seeds of policy minus
         ``none``), ``level`` (the policy's mean outcome).
@@ -208,7 +216,9 @@ def policy_outcomes(
         for r in range(replicates):
             v = {**values, "seed": seed_base + r}
             a = horizon_value(api.simulate(with_values(treated, v), progress=False), metric)
-            b = horizon_value(api.simulate(with_values(none, v), progress=False), metric)
+            b = horizon_value(
+                api.simulate(with_values(none, _policy_free(v)), progress=False), metric
+            )
             d.append(a - b)
             lv.append(a)
         effects.append(float(np.mean(d)))
