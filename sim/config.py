@@ -12,7 +12,9 @@ source, live in ``configs/``.
 
 from __future__ import annotations
 
+import copy
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, get_args, get_origin, get_type_hints
@@ -21,7 +23,9 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 __all__ = [
+    "DRIVERS",
     "ConfigError",
+    "DriversConfig",
     "DynamicsConfig",
     "GroupConfig",
     "InterventionConfig",
@@ -31,7 +35,9 @@ __all__ = [
     "RunConfig",
     "ScenarioConfig",
     "ShockConfig",
+    "TargetConfig",
     "UncertaintyConfig",
+    "apply_drivers",
     "register_schema",
     "validate",
 ]
@@ -240,47 +246,176 @@ class DynamicsConfig:
     participation: ParticipationConfig = field(default_factory=ParticipationConfig)
 
 
+# ------------------------------------------------------------- futures and policies
+# The kinds of shocks and interventions, and their parameters with defaults, sources and
+# uncertainty ranges, are registered in sim/shocks.py and sim/interventions/ (documented
+# in docs/interventions.md); here is only their typed frame. A future never holds a
+# policy and a policy never holds a future: neither schema has a place for the other.
+
+#: Driver name -> (the key it multiplies, low, high of the resulting value, high open).
+DRIVERS: dict[str, tuple[str, float, float, bool]] = {
+    "algorithmic_bias": ("dynamics.algorithmic_bias", 0.0, 100.0, False),
+    "unfollow": ("dynamics.bubbles.unfollow", 0.0, 1.0, False),
+    "online_share_mean": ("population.online_share_mean", 0.0, 1.0, False),
+    "debt_share": ("population.debt_share", 0.0, 1.0, False),
+    "newcomer_share": ("population.newcomer_share", 0.0, 1.0, False),
+    "segregation": ("population.segregation", 0.0, 1.0, True),
+    "bad_contact_prob": ("dynamics.trust.bad_contact_prob", 0.0, 1.0, False),
+    "mayor_capacity": ("dynamics.tension.mayor_capacity", 0.0, 1.0, False),
+    "responsiveness": ("dynamics.trust.responsiveness", 0.0, 1.0, False),
+}
+
+
+@dataclass
+class DriversConfig:
+    """Driver settings of a future: factors on the model's configured values.
+
+    Each is None (the configured value stands) or a factor (>= 0) that multiplies the
+    key it drives before the population is built and the burn-in runs (see
+    :func:`apply_drivers`). Factors rather than values, so that a future composes with
+    command-line overrides and sampled uncertainties of the same key; the product must
+    stay in that key's range.
+
+    Attributes:
+        algorithmic_bias: multiplies dynamics.algorithmic_bias (gamma).
+        unfollow: multiplies dynamics.bubbles.unfollow (q).
+        online_share_mean: multiplies population.online_share_mean.
+        debt_share: multiplies population.debt_share.
+        newcomer_share: multiplies population.newcomer_share.
+        segregation: multiplies population.segregation.
+        bad_contact_prob: multiplies dynamics.trust.bad_contact_prob.
+        mayor_capacity: multiplies dynamics.tension.mayor_capacity.
+        responsiveness: multiplies dynamics.trust.responsiveness.
+    """
+
+    algorithmic_bias: float | None = None
+    unfollow: float | None = None
+    online_share_mean: float | None = None
+    debt_share: float | None = None
+    newcomer_share: float | None = None
+    segregation: float | None = None
+    bad_contact_prob: float | None = None
+    mayor_capacity: float | None = None
+    responsiveness: float | None = None
+
+
 @dataclass
 class ShockConfig:
-    """A shock of a future: a registered kind, when, where and how strong."""
+    """A shock of a future: a registered kind, when, where and how strong.
+
+    Attributes:
+        kind: a registered shock kind (sim/shocks.py).
+        week: the week it starts (>= 1; after the horizon it never happens), or None if
+            it is drawn at ``rate``.
+        rate: the chance per week that it starts (0-1), drawn from the shock's own
+            random stream, or None if it is scheduled at ``week``.
+        scope: where it strikes: ``all``, ``municipality:<index>``,
+            ``municipality:random`` (drawn from the shock's stream) or
+            ``group:<name>``; each kind says which it accepts.
+        duration: weeks it lasts (>= 1), or None for the kind's default.
+        effect: the kind's parameters by name; unset (or null) ones take the kind's
+            default.
+    """
 
     kind: str = ""
     week: int | None = None
     rate: float | None = None
     scope: str = "all"
-    magnitude: float = 0.0
-    duration: int = 1
+    duration: int | None = None
+    effect: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass
 class ScenarioConfig:
-    """A future: driver settings and shocks (never a policy)."""
+    """A future: driver settings, shocks and extra registered rules (never a policy).
+
+    Attributes:
+        name: the future's name (as in reports).
+        description: one sentence for a strategist.
+        drivers: factors on model inputs this future changes.
+        shocks: the shocks by name (the name keys the shock's random stream).
+        rules: extra registered rules (from plug-ins) that operate in this future;
+            they run after the built-in rules.
+    """
 
     name: str = "baseline"
     description: str = ""
+    drivers: DriversConfig = field(default_factory=DriversConfig)
     shocks: dict[str, ShockConfig] = field(default_factory=dict)
+    rules: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TargetConfig:
+    """Whom an intervention may reach: the citizens who pass every filter set.
+
+    With nothing set, everyone. Neighbourhoods are ranked when the intervention starts.
+
+    Attributes:
+        municipalities: only these municipalities (indices), or None for all.
+        neighbourhoods: ``all``, or the ``k`` neighbourhoods with the ``lowest_trust``
+            (mean trust of their citizens) or the ``highest_tension``.
+        k: how many neighbourhoods (>= 1) for a ranked selection.
+        group: only this group, or None.
+        vulnerable: only vulnerable citizens: ``any`` flag, or ``debt``, ``newcomer``,
+            ``ex_detainee``; None for everyone.
+    """
+
+    municipalities: list[int] | None = None
+    neighbourhoods: str = "all"
+    k: int = 3
+    group: str | None = None
+    vulnerable: str | None = None
 
 
 @dataclass
 class InterventionConfig:
-    """One intervention of a policy: a registered kind, when, whom, budget and effect."""
+    """One intervention of a policy: a registered kind, when, whom, budget and effect.
+
+    Attributes:
+        kind: a registered intervention kind (sim/interventions/).
+        mode: the kind's mode (e.g. canvassing ``standard`` or ``deep``); None for the
+            kind's first mode.
+        start: the first week it acts (>= 1).
+        end: the last week it acts, or None for the last week of the run.
+        share: its share of the policy's budget (0-1; the shares sum to at most 1).
+        unit_cost: euros per unit (a conversation, a coaching week, a trainee, a seat,
+            a user-week, a citizen heard); None for the kind's documented default.
+        capacity: units per week, fixed; None to derive it from the budget as
+            budget / (unit_cost x active weeks). Spending never exceeds the budget.
+        target: whom it may reach.
+        effect: the kind's effect parameters by name; unset (or null) ones take the
+            kind's default (for its mode).
+    """
 
     kind: str = ""
+    mode: str | None = None
     start: int = 1
-    end: int = 260
-    budget: float = 0.0
-    unit_cost: float = 1.0
+    end: int | None = None
+    share: float = 1.0
+    unit_cost: float | None = None
     capacity: float | None = None
-    target: str = "everyone"
-    effect: dict[str, float] = field(default_factory=dict)
+    target: TargetConfig = field(default_factory=TargetConfig)
+    effect: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass
 class PolicyConfig:
-    """A policy: a package of interventions (never a future)."""
+    """A policy: a budget and a package of interventions (never a future).
+
+    Attributes:
+        name: the policy's name (as in reports).
+        description: one sentence for a strategist.
+        budget: euros the policy may spend within the simulated horizon (>= 0); each
+            intervention gets its ``share``. Policies compared in one study have the
+            same budget by default, so a sweep can set it once (``policy.budget=...``).
+        interventions: the interventions by name (the name keys its random stream and
+            its metrics).
+    """
 
     name: str = "none"
     description: str = ""
+    budget: float = 0.0
     interventions: dict[str, InterventionConfig] = field(default_factory=dict)
 
 
@@ -347,6 +482,8 @@ def register_schema() -> None:
 # --------------------------------------------------------------------------- checks
 
 _NETWORK_KINDS = ("multiplex", "random_mixing", "regular", "caveman")
+TARGET_NEIGHBOURHOODS = ("all", "lowest_trust", "highest_tension")
+TARGET_VULNERABLE = ("any", "debt", "newcomer", "ex_detainee")
 _NEW_FOLLOW = ("random", "triadic", "recommend")
 
 
@@ -533,38 +670,179 @@ def _check_dynamics(d: DynamicsConfig) -> None:
     _range("dynamics.participation.election_interval", pa.election_interval, 1)
 
 
-def _check_scenario(s: ScenarioConfig, steps: int) -> None:
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+CODE_HINT = (
+    "scenario and policy files are data: they name registered kinds, never code to "
+    "import (add a kind with a plug-in's entry point, see docs/interventions.md)"
+)
+
+
+def _check_name(key: str, name: str) -> None:
+    if not _NAME.match(str(name)):
+        raise ConfigError(
+            key, f"a name must be letters, digits and _ (starting with a letter), got {name!r}"
+        )
+
+
+def _unknown_kind(key: str, kind: str, what: str, registered: Iterable[str]) -> ConfigError:
+    names = ", ".join(sorted(registered))
+    hint = f"; {CODE_HINT}" if any(c in kind for c in ".:/") else ""
+    return ConfigError(key, f"unknown {what} {kind!r}; registered: {names}{hint}")
+
+
+def _dotted(cfg: Any, path: str) -> tuple[Any, str]:
+    *parents, attr = path.split(".")
+    obj = cfg
+    for part in parents:
+        obj = getattr(obj, part)
+    return obj, attr
+
+
+def _check_scope(key: str, scope: str, accepted: tuple[str, ...], cfg: RunConfig) -> None:
+    """Check a shock's scope against the kinds of scope its shock accepts."""
+    forms = {
+        "all": "all",
+        "municipality": "municipality:<index> or municipality:random",
+        "group": "group:<name>",
+    }
+    allowed = " or ".join(forms[a] for a in accepted)
+    kind, _, value = scope.partition(":")
+    if kind not in accepted or (kind == "all") == bool(value):
+        raise ConfigError(key, f"must be {allowed}, got {scope!r}")
+    if kind == "municipality" and value != "random":
+        n = cfg.population.municipalities
+        if not value.isdigit() or int(value) >= n:
+            raise ConfigError(
+                key, f"must name a municipality index 0-{n - 1} or 'random', got {value!r}"
+            )
+    if kind == "group" and value not in cfg.population.groups:
+        raise ConfigError(
+            key, f"must name a group ({', '.join(cfg.population.groups)}), got {value!r}"
+        )
+
+
+def _check_scenario(s: ScenarioConfig, cfg: RunConfig) -> None:
+    from sim.interventions import intervention_kinds, rule_names  # they import this module
+    from sim.shocks import shock_kinds
+
+    for name, path_range in DRIVERS.items():
+        factor = getattr(s.drivers, name)
+        if factor is None:
+            continue
+        key = f"scenario.drivers.{name}"
+        _range(key, factor, 0.0)
+        path, lo, hi, hi_open = path_range
+        obj, attr = _dotted(cfg, path)
+        value = getattr(obj, attr) * factor
+        if value < lo or (value >= hi if hi_open else value > hi):
+            raise ConfigError(
+                key,
+                f"times {path} ({getattr(obj, attr)!r}) gives {value!r}, outside the range "
+                f"of {path} ([{lo:g}, {hi:g}{')' if hi_open else ']'})",
+            )
+    shocks = shock_kinds()
     for name, shock in s.shocks.items():
         key = f"scenario.shocks.{name}"
-        if not shock.kind:
-            raise ConfigError(f"{key}.kind", "must name a registered shock")
+        _check_name(key, name)
+        if shock.kind not in shocks:
+            if shock.kind in intervention_kinds():
+                raise ConfigError(
+                    f"{key}.kind",
+                    f"{shock.kind!r} is an intervention, a lever of a policy; a future "
+                    "cannot hold it (put it in a policy file)",
+                )
+            raise _unknown_kind(f"{key}.kind", shock.kind, "shock", shocks)
         if (shock.week is None) == (shock.rate is None):
             raise ConfigError(key, "give exactly one of week (scheduled) or rate (per week)")
         if shock.week is not None:
             _range(f"{key}.week", shock.week, 1)
         if shock.rate is not None:
             _range(f"{key}.rate", shock.rate, 0.0, 1.0)
-        _range(f"{key}.magnitude", shock.magnitude, -1.0, 1.0)
-        _range(f"{key}.duration", shock.duration, 1)
+        if shock.duration is not None:
+            _range(f"{key}.duration", shock.duration, 1)
+        kind = shocks[shock.kind]
+        _check_scope(f"{key}.scope", shock.scope, kind.scopes, cfg)
+        kind.check(key, shock, cfg)
+    plugin_rules = rule_names()
+    for i, rule in enumerate(s.rules):
+        if rule not in plugin_rules:
+            raise _unknown_kind(
+                f"scenario.rules[{i}]", str(rule), "plug-in rule", plugin_rules or ["none"]
+            )
 
 
-def _check_policy(p: PolicyConfig) -> None:
+def _check_target(key: str, t: TargetConfig, pop: PopulationConfig) -> None:
+    if t.municipalities is not None:
+        if not t.municipalities:
+            raise ConfigError(f"{key}.municipalities", "must name at least one, or be null")
+        for i, m in enumerate(t.municipalities):
+            _range(f"{key}.municipalities[{i}]", m, 0, pop.municipalities - 1)
+    _choice(f"{key}.neighbourhoods", t.neighbourhoods, TARGET_NEIGHBOURHOODS)
+    _range(f"{key}.k", t.k, 1)
+    if t.group is not None:
+        _choice(f"{key}.group", t.group, pop.groups)
+    if t.vulnerable is not None:
+        _choice(f"{key}.vulnerable", t.vulnerable, TARGET_VULNERABLE)
+
+
+def _check_policy(p: PolicyConfig, cfg: RunConfig) -> None:
+    from sim.interventions import intervention_kinds  # it imports this module
+    from sim.shocks import shock_kinds
+
+    _range("policy.budget", p.budget, 0.0)
+    kinds = intervention_kinds()
+    total = 0.0
     for name, iv in p.interventions.items():
         key = f"policy.interventions.{name}"
-        if not iv.kind:
-            raise ConfigError(f"{key}.kind", "must name a registered intervention")
+        _check_name(key, name)
+        if iv.kind not in kinds:
+            if iv.kind in shock_kinds():
+                raise ConfigError(
+                    f"{key}.kind",
+                    f"{iv.kind!r} is a shock, part of a future; a policy cannot hold it "
+                    "(put it in a scenario file)",
+                )
+            raise _unknown_kind(f"{key}.kind", iv.kind, "intervention", kinds)
+        kind = kinds[iv.kind]
+        if iv.mode is not None:
+            _choice(f"{key}.mode", iv.mode, kind.modes)
         _range(f"{key}.start", iv.start, 1)
-        _range(f"{key}.end", iv.end, 1)
-        if iv.end < iv.start:
+        if iv.end is not None and iv.end < iv.start:
             raise ConfigError(
                 f"{key}.end", f"must not be before start (week {iv.start}), got {iv.end}"
             )
-        _range(f"{key}.budget", iv.budget, 0.0)
-        _range(f"{key}.unit_cost", iv.unit_cost, 0.0, lo_open=True)
+        _range(f"{key}.share", iv.share, 0.0, 1.0)
+        total += iv.share
+        if iv.unit_cost is not None:
+            _range(f"{key}.unit_cost", iv.unit_cost, 0.0, lo_open=True)
         if iv.capacity is not None:
             _range(f"{key}.capacity", iv.capacity, 0.0)
-        for ename, value in iv.effect.items():
-            _finite(f"{key}.effect.{ename}", value)
+        _check_target(f"{key}.target", iv.target, cfg.population)
+        kind.check(key, iv, cfg)
+    if total > 1.0 + 1e-9:
+        raise ConfigError(
+            "policy.interventions",
+            f"the shares of the budget must sum to at most 1, got {total:g}",
+        )
+
+
+def apply_drivers(cfg: RunConfig) -> RunConfig:
+    """The config as the future's drivers make it: each driven key times its factor.
+
+    Returns ``cfg`` itself if the future sets no driver, else a copy in which the driven
+    keys hold their products and the drivers are spent (None), so that applying it
+    again changes nothing. The config as given (in run.json) keeps the factors.
+    """
+    d = cfg.scenario.drivers
+    factors = {n: getattr(d, n) for n in DRIVERS if getattr(d, n) is not None}
+    if not factors:
+        return cfg
+    out = copy.deepcopy(cfg)
+    for name, factor in factors.items():
+        obj, attr = _dotted(out, DRIVERS[name][0])
+        setattr(obj, attr, getattr(obj, attr) * factor)
+        setattr(out.scenario.drivers, name, None)
+    return out
 
 
 def check(cfg: RunConfig) -> RunConfig:
@@ -576,8 +854,8 @@ def check(cfg: RunConfig) -> RunConfig:
     _check_population(cfg.population)
     _check_network(cfg.network, cfg.population.size)
     _check_dynamics(cfg.dynamics)
-    _check_scenario(cfg.scenario, cfg.steps)
-    _check_policy(cfg.policy)
+    _check_scenario(cfg.scenario, cfg)
+    _check_policy(cfg.policy, cfg)
     return cfg
 
 
@@ -606,11 +884,27 @@ def _check_keys(node: Any, schema: Any, prefix: str) -> None:
                     _check_keys(item, args[1], f"{full}.{name!s}.")
 
 
+#: Keys that make Hydra instantiate or call code; a config file is data and has none.
+CODE_KEYS = ("_target_", "_partial_", "_args_", "_recursive_", "_convert_")
+
+
+def refuse_code(node: Any, prefix: str = "") -> None:
+    """Refuse any key that would name code to run (``_target_`` and its kin), anywhere."""
+    if not isinstance(node, DictConfig):
+        return
+    for key in node:
+        full = f"{prefix}{key!s}"
+        if str(key) in CODE_KEYS:
+            raise ConfigError(full, f"not allowed: {CODE_HINT}")
+        refuse_code(node._get_node(key), f"{full}.")
+
+
 def _typed(cfg: DictConfig | RunConfig) -> RunConfig:
     if isinstance(cfg, RunConfig):
         return cfg
     keys = [str(k) for k in cfg if k != "hydra"]
     node = OmegaConf.masked_copy(cfg, keys) if "hydra" in cfg else cfg
+    refuse_code(node)
     _check_keys(node, RunConfig, "")
     merged = OmegaConf.merge(OmegaConf.structured(RunConfig), node)
     obj = OmegaConf.to_object(merged)

@@ -15,7 +15,7 @@ from omegaconf.errors import (
 )
 from yaml import MarkedYAMLError
 
-from sim.config import ConfigError
+from sim.config import CODE_HINT, CODE_KEYS, ConfigError
 
 __all__ = ["describe"]
 
@@ -43,6 +43,8 @@ def _allowed_keys(e: OmegaConfBaseException) -> str:
 def _omegaconf(e: OmegaConfBaseException) -> str:
     key = getattr(e, "full_key", None) or "config"
     msg = _first_line(str(getattr(e, "msg", "") or e))
+    if str(key).rsplit(".", 1)[-1] in CODE_KEYS:
+        return f"{key}: not allowed: {CODE_HINT}"
     if isinstance(e, ConfigKeyError | ConfigAttributeError) or re.search(r"not in (struct|')", msg):
         return f"{key}: unknown key (misspelled?); {_allowed_keys(e)}"
     if isinstance(e, ValidationError | ConfigTypeError):

@@ -22,13 +22,15 @@ from mesa.time import Schedule
 from numpy.typing import NDArray
 from omegaconf import DictConfig
 
-from sim.config import RunConfig, validate
+from sim.config import RunConfig, apply_drivers, validate
 from sim.dynamics import RULES, Encounters, draw_encounters
 from sim.institutions import Government, Municipality
+from sim.interventions import build_policy
 from sim.metrics import METRICS, Scopes, compute_metrics, tie_stats
 from sim.network import Network, build_network
 from sim.population import Population, build_population
 from sim.progress import progress_bar
+from sim.shocks import build_future
 from sim.state import StartState
 from sim.streams import Streams
 
@@ -56,6 +58,9 @@ class CohesionModel(mesa.Model):
         government: the Government agent.
         municipalities: the Municipality agents, by index.
         streams: the model's independent random streams.
+        algorithmic_bias: gamma this week (shocks of the future and policies move it).
+        future: the run's future, its shocks on the event schedule (sim/shocks.py).
+        policy: the run's policy, its interventions as agents (sim/interventions/).
     """
 
     def __init__(
@@ -65,7 +70,7 @@ class CohesionModel(mesa.Model):
         progress: bool = False,
         start: StartState | None = None,
     ) -> None:
-        run_cfg = validate(cfg)
+        run_cfg = apply_drivers(validate(cfg))  # a future's drivers act from the start
         super().__init__(rng=run_cfg.seed)
         self.cfg = run_cfg
         self.streams = Streams(run_cfg.seed)
@@ -87,6 +92,7 @@ class CohesionModel(mesa.Model):
         self.opinion_prior = self._opinion_prior()
         self.tension: F64 = np.zeros(pop.n_neighbourhoods)
         self.shock_tension: F64 = np.zeros(pop.n_neighbourhoods)
+        self.algorithmic_bias = dyn.algorithmic_bias  # gamma now (shocks, policies move it)
         self.municipalities = [
             Municipality(self, m, dyn.tension.mayor_capacity) for m in range(pop.n_municipalities)
         ]
@@ -114,6 +120,11 @@ class CohesionModel(mesa.Model):
         self._record_index = 0
         self._record()
         self._schedule_elections()
+        # -- the future and the policy (sim/shocks.py, sim/interventions/): built after
+        # the burn-in, so neither acts during it; shocks go on the event schedule,
+        # interventions are agents stepped at the start of each week.
+        self.future = build_future(self)
+        self.policy = build_policy(self)
 
     # ------------------------------------------------------------------ the week
     def step(self) -> None:
@@ -135,7 +146,7 @@ class CohesionModel(mesa.Model):
             self.population.opinion,
             self.population.online_share,
             self.network,
-            self.cfg.dynamics.algorithmic_bias,
+            self.algorithmic_bias,
             self.streams["encounters"],
         )
 

@@ -1,0 +1,242 @@
+"""What every intervention shares: a capacity-limited team on Mesa's clock, with accounts.
+
+An intervention is a Mesa agent (a canvassing team, a pool of coaches, a trainer, ...)
+stepped at the start of each week by ``model.agents.do("step")``. It acts from week
+``start`` to week ``end`` (clipped to the run's horizon). The budget is the one source of
+truth: its weekly capacity is budget / (unit cost x active weeks) units, unless a
+capacity is fixed, and fractional capacities carry over from week to week, so the
+units over the whole programme are exactly floor(budget / unit cost). Spending never
+exceeds the budget. Each active week it logs (``model.log``) its capacity, the number
+of eligible units, the contacts made (= min(capacity, eligible)), the euros spent
+(= contacts x unit cost) and, for citizens, who was reached by group and vulnerability.
+
+Randomness: an intervention draws only from its own stream
+``model.streams["intervention:<name>"]``, a fixed amount every active week, so a run
+with the policy and the run without draw the same numbers for everything else
+(common random numbers, DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar
+
+import mesa
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.config import InterventionConfig, RunConfig
+from sim.interventions.params import Param, resolve
+from sim.interventions.target import select
+
+if TYPE_CHECKING:
+    from sim.model import CohesionModel
+
+__all__ = ["CitizenIntervention", "Intervention", "choose"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+Mask = NDArray[np.bool_]
+
+_EPS = 1e-9
+
+
+def choose(key: F64, eligible: Mask, k: int) -> I64:
+    """The (at most) ``k`` eligible citizens with the largest keys, in index order."""
+    idx = np.flatnonzero(eligible)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if k >= idx.shape[0]:
+        return idx.astype(np.int64)
+    top = np.argpartition(-key[idx], k - 1)[:k]
+    return np.sort(idx[top]).astype(np.int64)
+
+
+class Intervention(mesa.Agent):
+    """A policy lever acting each week within its window (subclass per kind).
+
+    Subclasses declare, as class attributes: ``kind`` (the registry name), ``modes``
+    (the first is the default), ``params`` (effect parameters as :class:`Param`),
+    ``unit`` (what one unit of capacity is), ``default_unit_cost`` (euros per unit, a
+    number or one per mode) and ``unit_cost_source``; and implement :meth:`week`.
+
+    Args:
+        model: the model.
+        name: the intervention's name in the policy (keys its stream and metrics).
+        cfg: its config.
+        budget: euros it may spend (its share of the policy budget).
+
+    Attributes:
+        mode: the mode it runs in.
+        p: the effect parameters (declared defaults, overridden by the config).
+        cost: euros per unit.
+        first, last: the first and last week it acts (last < first: never).
+        rate: units per week (before carrying fractions over).
+        spent: euros spent so far.
+        units: units delivered so far.
+    """
+
+    kind: ClassVar[str] = ""
+    modes: ClassVar[tuple[str, ...]] = ("default",)
+    params: ClassVar[dict[str, Param]] = {}
+    unit: ClassVar[str] = "contact"
+    default_unit_cost: ClassVar[float | Mapping[str, float]] = 1.0
+    unit_cost_source: ClassVar[str] = ""
+
+    def __init__(
+        self, model: CohesionModel, name: str, cfg: InterventionConfig, budget: float
+    ) -> None:
+        super().__init__(model)
+        self.m: CohesionModel = model
+        self.name = name
+        self.cfg = cfg
+        self.mode = cfg.mode or self.modes[0]
+        self.p = resolve(f"policy.interventions.{name}.effect", self.params, cfg.effect, self.mode)
+        self.cost = (
+            float(cfg.unit_cost) if cfg.unit_cost is not None else self.unit_cost_for(self.mode)
+        )
+        self.budget = float(budget)
+        horizon = model.cfg.steps
+        self.first = cfg.start
+        self.last = min(cfg.end if cfg.end is not None else horizon, horizon)
+        self.weeks = max(0, self.last - self.first + 1)
+        if cfg.capacity is not None:
+            self.rate = float(cfg.capacity)
+        else:
+            self.rate = self.budget / (self.cost * self.weeks) if self.weeks else 0.0
+        self.spent = 0.0
+        self.units = 0
+        self.started = False
+        self.finished = False
+        self.stream = model.streams[f"intervention:{name}"]
+
+    # ------------------------------------------------------------ declared data
+    @classmethod
+    def unit_cost_for(cls, mode: str) -> float:
+        """The default euros per unit in ``mode``."""
+        c = cls.default_unit_cost
+        return float(c[mode]) if isinstance(c, Mapping) else float(c)
+
+    @classmethod
+    def check(cls, key: str, cfg: InterventionConfig, run: RunConfig) -> None:
+        """Check the kind-specific parts of a config (its effect parameters)."""
+        resolve(f"{key}.effect", cls.params, cfg.effect, cfg.mode or cls.modes[0])
+
+    # ------------------------------------------------------------ the week
+    def step(self) -> None:
+        """Act if this week is in the window; on the week after it, wind down."""
+        week = self.m.steps
+        if week > self.last:
+            if self.started and not self.finished:
+                self.finished = True
+                self.finish()
+            return
+        if week < self.first:
+            return
+        if not self.started:
+            self.started = True
+            self.begin()
+        k = week - self.first + 1
+        allowance = math.floor(self.rate * k + _EPS) - math.floor(self.rate * (k - 1) + _EPS)
+        affordable = math.floor((self.budget - self.spent) / self.cost + _EPS)
+        self.week(max(0, min(allowance, affordable)))
+
+    def begin(self) -> None:
+        """Called once, in the first active week, before acting (e.g. select targets)."""
+
+    def finish(self) -> None:
+        """Called once, the week after the last active week (e.g. undo temporary effects)."""
+
+    def week(self, capacity: int) -> None:
+        """Deliver at most ``capacity`` units this week, and record them."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ accounts
+    def account(self, capacity: int, eligible: int, contacts: int) -> None:
+        """Log the week's capacity, eligible units, contacts and euros; book the spending."""
+        if contacts > min(capacity, eligible):
+            raise RuntimeError(f"{self.name}: {contacts} contacts exceed min(capacity, eligible)")
+        euros = contacts * self.cost
+        self.spent += euros
+        self.units += contacts
+        log = self.m.log
+        log(f"{self.name}.capacity", "all", capacity)
+        log(f"{self.name}.eligible", "all", eligible)
+        log(f"{self.name}.contacts", "all", contacts)
+        log(f"{self.name}.euros", "all", euros)
+
+
+class CitizenIntervention(Intervention):
+    """An intervention whose units are contacts with citizens of its target.
+
+    Each active week it draws one uniform number per citizen from its stream (a fixed
+    amount), and reaches the ``capacity`` eligible citizens with the largest keys: the
+    numbers themselves (a random choice), or, where :meth:`weights` gives weights, keys
+    log(u) / w (a weighted random choice without replacement, Efraimidis & Spirakis
+    2006), e.g. for self-selection.
+
+    Attributes:
+        target: the citizens it may reach (fixed when it starts).
+        reached: citizens reached so far.
+    """
+
+    #: Whether a citizen can be reached at most once.
+    once: ClassVar[bool] = True
+
+    def __init__(
+        self, model: CohesionModel, name: str, cfg: InterventionConfig, budget: float
+    ) -> None:
+        super().__init__(model, name, cfg, budget)
+        n = model.population.size
+        self.target: Mask = np.zeros(n, dtype=bool)
+        self.reached: Mask = np.zeros(n, dtype=bool)
+
+    def begin(self) -> None:
+        """Fix the target from the state in the first active week."""
+        self.target = select(self.m, self.cfg.target)
+
+    def eligible(self) -> Mask:
+        """Who may be reached this week."""
+        return self.target & ~self.reached if self.once else self.target.copy()
+
+    def weights(self) -> F64 | None:
+        """Selection weights (>= 0) per citizen, or None for a uniform random choice."""
+        return None
+
+    def week(self, capacity: int) -> None:
+        """Choose this week's contacts, act on them, record them."""
+        n = self.m.population.size
+        u = self.stream.random(n)
+        elig = self.eligible()
+        w = self.weights()
+        if w is None:
+            key = u
+        else:
+            with np.errstate(divide="ignore"):
+                key = np.where(w > 0, np.log(u) / np.where(w > 0, w, 1.0), -np.inf)
+        who = choose(key, elig, capacity)
+        self.act(who)
+        self.account(capacity, int(elig.sum()), int(who.shape[0]))
+        self.record_reach(who)
+
+    def act(self, who: I64) -> None:
+        """Apply the effect to this week's contacts ``who`` (draws: fixed sizes only)."""
+        raise NotImplementedError
+
+    def record_reach(self, who: I64) -> None:
+        """Log this week's contacts and the citizens reached so far, by group and vulnerability."""
+        pop = self.m.population
+        log = self.m.log
+        new = who[~self.reached[who]]
+        self.reached[new] = True
+        reached = np.flatnonzero(self.reached)
+        for metric, idx in ((f"{self.name}.contacts", who), (f"{self.name}.reached", reached)):
+            if metric.endswith(".reached"):
+                log(metric, "all", idx.shape[0])
+            counts = np.bincount(pop.group[idx], minlength=len(pop.group_names))
+            for g, gname in enumerate(pop.group_names):
+                log(metric, f"group:{gname}", int(counts[g]))
+            vul = int(pop.vulnerable[idx].sum())
+            log(metric, "vulnerable:yes", vul)
+            log(metric, "vulnerable:no", idx.shape[0] - vul)
