@@ -128,3 +128,70 @@ def test_calibration_recovers_parameters_from_a_series_the_model_made() -> None:
     assert fit.rmse < 5.0
     prof = cal.profile(fit, level)
     assert len(prof) == 5
+
+
+# --------------------------------------------------------------------------- loading, figures
+
+from tests.test_report import FINAL, hand_made  # noqa: E402,F401  (the fixture)
+
+
+def test_load_gives_tidy_tables_of_complete_runs(hand_made: Path) -> None:  # noqa: F811
+    from sim.analysis import load
+
+    runs = load.runs(hand_made)
+    assert len(runs) == 18  # the failed run is left out
+    assert len(load.runs(hand_made, complete=False)) == 19
+    out = load.outcomes(hand_made)
+    got = out.set_index(["future", "policy", "seed"])["value"].sort_index()
+    want = pd.Series(
+        {(f, p, s): v for (f, p), vals in FINAL.items() for s, v in enumerate(vals)}
+    ).sort_index()
+    assert np.allclose(got.to_numpy(), want.to_numpy())
+    assert (out["context"] == out["future"]).all()
+    ts = load.timeseries(hand_made, "cohesion_index")
+    assert len(ts) == 18 * 3 and set(ts["scope"]) == {"all"}
+    grp = load.timeseries(hand_made, "cohesion_index", scopes=("group:x",))
+    assert len(grp) == 18
+    fin = load.final_values(hand_made, ["cohesion_index"], scopes=None)
+    assert set(fin["scope"]) == {"all", "group:x"}
+
+
+def test_figures_draw_from_the_tables(hand_made: Path) -> None:  # noqa: F811
+    from sim.analysis import effects as fx
+    from sim.analysis import load, plots
+
+    out = load.outcomes(hand_made)
+    eff = fx.paired_effects(fx.paired_differences(out))
+    assert len(plots.forest(eff, "cohesion_index").axes) >= 2
+    series = load.timeseries(hand_made, "cohesion_index").assign(context=lambda d: d["future"])
+    assert len(plots.fan_chart(series).axes) == 2  # one panel per future
+    table = pd.DataFrame(
+        {
+            "mu_star": [2.0, 0.5, 0.0],
+            "mu_star_conf": [0.1, 0.1, 0.0],
+            "dummy": [False, False, True],
+        },
+        index=pd.Index(["a", "b", "dummy"], name="factor"),
+    )
+    ax = plots.tornado(table, "mu_star", "mu_star_conf").axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["dummy", "b", "a"]
+    grid = pd.DataFrame({"x": [1, 1, 2, 2], "y": [0.1, 0.2, 0.1, 0.2], "value": [1, 2, 3, 4.0]})
+    hm = plots.heatmap(grid, "x", "y")
+    assert len(hm.axes[0].texts) == 4
+
+
+def test_policy_mode_studies_the_paired_effect_and_keeps_the_dummy_at_zero() -> None:
+    spec = sensitivity.SensitivitySpec(
+        factors=[
+            Factor("policy.interventions.canvassing.effect.trust_effect", 0.0, 0.04),
+            Factor("dynamics.confidence", 0.1, 0.35),
+            Factor("dummy.unused", 0.0, 1.0, dummy=True),
+        ],
+        policy="canvassing",
+    )
+    size = sensitivity.Size(200, 8, 2, 1, 2, 4, 1)
+    res = sensitivity.run_study(spec, size, sobol=False)
+    assert res.runs == 2 * 4 * 2  # policy and none at each of 2 x (3 + 1) points
+    mu = res.morris["mu_star"].to_dict()
+    assert mu["dummy.unused"] == 0.0
+    assert mu["policy.interventions.canvassing.effect.trust_effect"] > 0.0

@@ -152,11 +152,6 @@ def prim(
     return PrimBox(limits, float(cov[idx]), float(dns[idx]), mass, traj, idx)
 
 
-def _policy_free(values: dict[str, float]) -> dict[str, float]:
-    """The values without intervention parameters (the run without policy has none)."""
-    return {k: v for k, v in values.items() if not k.startswith("policy.interventions.")}
-
-
 def policy_outcomes(
     policy: str,
     params: dict[str, tuple[float, float] | list[float]],
@@ -194,7 +189,13 @@ def policy_outcomes(
         ``none``), ``level`` (the policy's mean outcome).
     """
     from sim import api
-    from sim.analysis.sensitivity import Size, base_config, horizon_value, with_values
+    from sim.analysis.sensitivity import (
+        Size,
+        base_config,
+        horizon_value,
+        policy_free,
+        with_values,
+    )
     from sim.config import UncertaintyConfig
     from sim.sweep.design import latin_hypercube
 
@@ -217,7 +218,7 @@ def policy_outcomes(
             v = {**values, "seed": seed_base + r}
             a = horizon_value(api.simulate(with_values(treated, v), progress=False), metric)
             b = horizon_value(
-                api.simulate(with_values(none, _policy_free(v)), progress=False), metric
+                api.simulate(with_values(none, policy_free(v)), progress=False), metric
             )
             d.append(a - b)
             lv.append(a)

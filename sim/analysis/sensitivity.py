@@ -338,6 +338,15 @@ def base_config(overrides: Sequence[str], size: Size) -> DictConfig:
     )
 
 
+def policy_free(values: dict[str, float]) -> dict[str, float]:
+    """The values without intervention parameters (``policy.interventions.*``).
+
+    The run without policy has no interventions, so their parameters are left out of
+    it, as :mod:`sim.sweep.design` skips them.
+    """
+    return {k: v for k, v in values.items() if not k.startswith("policy.interventions.")}
+
+
 def with_values(cfg: DictConfig, values: dict[str, float]) -> DictConfig:
     """A copy of cfg with the dotted keys set; a key that is not in the config is an error."""
     out = cfg.copy()
@@ -379,7 +388,9 @@ class ModelFunction:
             base_config([*spec.overrides, f"policy={spec.policy}"], size) if spec.policy else None
         )
         real = [f for f in spec.factors if not f.dummy]
-        with_values(self.cfg, {f.key: f.low for f in real})  # fail early on a bad key
+        lows = {f.key: f.low for f in real}
+        with_values(self.cfg_policy or self.cfg, lows)  # fail early on a bad key
+        with_values(self.cfg, policy_free(lows))
         self.factors: list[Factor] = list(spec.factors)
         self.seed_base = seed_base
         self.next_seed = seed_base
@@ -391,7 +402,7 @@ class ModelFunction:
         from sim import api
 
         t0 = time.perf_counter()
-        cfg = with_values(self.cfg, {**values, "seed": seed})
+        cfg = with_values(self.cfg, {**policy_free(values), "seed": seed})
         value = horizon_value(api.simulate(cfg, progress=False), self.spec.outcome)
         self.runs += 1
         if self.cfg_policy is not None:
