@@ -185,7 +185,7 @@ def load_sweep(
     comp = finals[(finals["scope"] == "all") & (finals["metric"] != metric)].copy()
     comp = comp[comp["metric"].isin(sign)]
     comp["measure"] = comp["metric"]
-    comp["value"] = comp["value"] * comp["metric"].map(sign)
+    comp["value"] = comp["value"].astype(float) * comp["metric"].map(sign).astype(float)
     scoped = finals[(finals["metric"] == metric) & (finals["scope"] != "all")].copy()
     scoped["measure"] = metric + " in " + scoped["scope"]
     scoped["value"] = scoped["value"] * sign.get(metric, 1.0)
@@ -898,3 +898,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     rep = make_report(args.sweep_dir, metric=args.metric, rebuild=not args.no_rebuild)
     runs = rep.tables["summary"]
     print(f"report: {rep.html}\nsummary: {rep.summary} ({len(runs)} rows)")
+
+
+if __name__ == "__main__":
+    main()

@@ -84,13 +84,20 @@ class SweepCallback(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Build the catalogue and the report; print where they are."""
-        from sim.catalogue import build_catalogue, load_runs
-
         sweep_dir = Path(config.hydra.sweep.dir).absolute()
         outcome = SweepOutcome(sweep_dir)
         _LAST.append(outcome)
         if not self.catalogue:
             return
+        try:
+            self._finish(sweep_dir, outcome)
+        except Exception as e:  # Hydra would only warn; the CLI exits 1 with this line
+            outcome.errors.append(f"catalogue: {type(e).__name__}: {e}")
+            print(f"sweep: the catalogue failed: {type(e).__name__}: {e}", file=sys.stderr)
+
+    def _finish(self, sweep_dir: Path, outcome: SweepOutcome) -> None:
+        from sim.catalogue import build_catalogue, load_runs
+
         path = build_catalogue(sweep_dir)
         runs = load_runs(sweep_dir)
         current = runs[runs["in_sweep"]]
@@ -98,6 +105,9 @@ class SweepCallback(Callback):
         outcome.failed = int((current["status"] == "failed").sum())
         outcome.missing = int((current["status"] == "incomplete").sum())
         p = progress.read_progress(sweep_dir)
+        if p.total is not None and p.total > outcome.runs:  # jobs that never started
+            outcome.missing += p.total - outcome.runs
+            outcome.runs = p.total
         print(
             f"sweep: {outcome.runs} runs ({outcome.failed} failed), "
             f"{p.elapsed_text} elapsed; catalogue: {path}",
