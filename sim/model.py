@@ -22,8 +22,9 @@ from mesa.time import Schedule
 from numpy.typing import NDArray
 from omegaconf import DictConfig
 
+from sim.checks import STATE_ARRAYS, check_state
 from sim.config import RunConfig, apply_drivers, validate
-from sim.dynamics import RULES, Encounters, draw_encounters
+from sim.dynamics import RULES, WRITES, Encounters, draw_encounters
 from sim.institutions import Government, Municipality
 from sim.interventions import build_policy
 from sim.metrics import METRICS, Scopes, compute_metrics, tie_stats
@@ -135,9 +136,11 @@ class CohesionModel(mesa.Model):
 
     def _week(self) -> None:
         self._ties = None
+        check_state(self, "an intervention or shock")
         encounters = self.meet()
-        for _name, rule in self.rules:
+        for name, rule in self.rules:
             rule(self, encounters)
+            check_state(self, f"rule '{name}'", WRITES.get(name, STATE_ARRAYS))
         self.shock_tension[:] = 0.0
 
     def meet(self) -> Encounters:
