@@ -60,8 +60,8 @@ __all__ = [
     "sobol_indices",
 ]
 
-#: The default spec, shipped with the repository.
-DEFAULT_SPEC = Path(__file__).resolve().parents[2] / "configs" / "analysis" / "sensitivity.yaml"
+#: The default spec, in the configs directory (the repository's, or the packaged copy).
+DEFAULT_SPEC = Path("analysis") / "sensitivity.yaml"
 
 
 @dataclass(frozen=True)
@@ -135,12 +135,19 @@ def _range(key: str, value: Any) -> tuple[float, float]:
     return low, high
 
 
-def load_spec(path: str | Path = DEFAULT_SPEC) -> SensitivitySpec:
+def load_spec(path: str | Path | None = None) -> SensitivitySpec:
     """Read and check a sensitivity config (plain YAML).
+
+    Args:
+        path: the file; default ``analysis/sensitivity.yaml`` in the configs directory.
 
     Raises:
         SpecError: naming the key, for a missing or malformed entry.
     """
+    if path is None:
+        from sim.api import config_dir
+
+        path = config_dir() / DEFAULT_SPEC
     raw = yaml.safe_load(Path(path).read_text())
     if not isinstance(raw, dict):
         raise SpecError(f"{path}: must be a mapping")
