@@ -22,7 +22,7 @@ Kinds (each documented in its class and in docs/interventions.md):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,7 +67,7 @@ class Occurrence:
         self.scope = scope
         self.mask = mask
         self.k = 0
-        self.state: dict[str, Mask] = {}
+        self.state: dict[str, NDArray[Any]] = {}
 
     def begin(self) -> None:
         """The onset (an event at week - 0.5): log, start, and the first week's effect."""
@@ -505,14 +505,15 @@ class Rally(Shock):
     uplift u found (by bisection, from the state at that moment) so that the share
     with trust above 0.5 (the model's reading of "trusts parliament") rises by
     ``share_rise``: 14 points, as CBS measured from 44% in 2020 Q1 to 58% in Q2. The
-    rally leaves each citizen's dispositional trust as it was, so the trust rule's
-    recovery towards it (dynamics.trust.recovery, 0.03 a week: a half-life of about 23
-    weeks) and its other losses take the premium away again within a year or so, as CBS
-    saw (2020: 53.2%, 2021: 42.3%). Logs the uplift.
+    same premium lifts each citizen's dispositional trust (the level the trust rule
+    pulls trust back to), and that premium ebbs with a half-life of ``half_life``
+    weeks, so trust follows it down; what is left after the rally's duration goes at
+    once. Logs the uplift.
     """
 
     kind: ClassVar[str] = "rally"
     scopes: ClassVar[tuple[str, ...]] = ("all", "municipality")
+    default_duration: ClassVar[int] = 208
     params: ClassVar[dict[str, Param]] = {
         "share_rise": Param(
             0.14,
@@ -520,6 +521,15 @@ class Rally(Shock):
             0.2,
             source="CBS: 44% trusted the Tweede Kamer in 2020 Q1, 58% in Q2",
             doc="rise of the share with trust above 0.5 at the onset",
+        ),
+        "half_life": Param(
+            52.0,
+            13.0,
+            104.0,
+            bounds=(1.0, 10_000.0),
+            source="CBS: 53.2% over 2020 (44% in Q1, 58% in Q2) puts the second half "
+            "near 55%, so most of the premium lasted the year",
+            doc="weeks in which half of the premium on dispositional trust ebbs away",
         ),
     }
 
@@ -539,11 +549,31 @@ class Rally(Shock):
         return hi
 
     def start(self, occ: Occurrence) -> None:
-        """Lift trust."""
+        """Lift trust and dispositional trust; remember each citizen's premium."""
         pop = self.model.population
         u = self.uplift(pop.trust[occ.mask], self.p["share_rise"])
-        pop.trust[occ.mask] += u * (1.0 - pop.trust[occ.mask])
+        lift = np.where(occ.mask, u * (1.0 - pop.trust), 0.0)
+        pop.trust += lift
+        premium = np.minimum(lift, 1.0 - pop.trust_base)
+        pop.trust_base += premium
+        occ.state["premium"] = premium
         _log(self.model, occ.week, f"shock.{self.name}.uplift", occ.scope, u)
+
+    def weekly(self, occ: Occurrence, k: int) -> None:
+        """After the onset week, part of the premium on dispositional trust ebbs away."""
+        if k == 0:
+            return
+        premium = occ.state["premium"]
+        ebb = premium * (1.0 - 0.5 ** (1.0 / self.p["half_life"]))
+        pop = self.model.population
+        pop.trust_base -= ebb
+        premium -= ebb
+
+    def end(self, occ: Occurrence) -> None:
+        """What is left of the premium goes."""
+        pop = self.model.population
+        pop.trust_base -= occ.state["premium"]
+        occ.state["premium"][:] = 0.0
 
 
 #: The built-in shock kinds, by name.

@@ -38,6 +38,7 @@ from sim.config import InterventionConfig, RunConfig, validate
 from sim.interventions.base import CitizenIntervention
 from sim.interventions.canvassing import Canvassing
 from sim.interventions.dialogue_sessions import DialogueSessions
+from sim.metrics import METRICS
 from sim.model import CohesionModel
 from sim.results import timeseries_table
 from sim.state import StartState, capture
@@ -202,13 +203,17 @@ EFFECT_METRICS = (
 )
 
 
-def _final(model: CohesionModel) -> dict[str, float]:
+def _summary(model: CohesionModel) -> dict[str, float]:
+    """Each effect metric (scope ``all``) at the final week and averaged over weeks 1-T."""
+    scope = model.scopes.names.index("all")
+    out = {}
+    for metric in EFFECT_METRICS:
+        series = model.records[:, METRICS.index(metric), scope]
+        out[f"{metric}/final"] = float(series[-1])
+        out[f"{metric}/mean"] = float(series[1:].mean()) if series.shape[0] > 1 else 0.0
     ts = timeseries_table(model).to_pandas()
-    last = ts[(ts["step"] == model.cfg.steps) & (ts["scope"] == "all")]
-    values = dict(zip(last["metric"], last["value"], strict=True))
-    out = {m: float(values[m]) for m in EFFECT_METRICS}
     euros = ts[ts["metric"].str.endswith(".euros") & (ts["scope"] == "all")]["value"].sum()
-    out["euros_spent"] = float(euros)
+    out["euros_spent/total"] = float(euros)
     return out
 
 
@@ -228,14 +233,15 @@ def paired_effects(
     seeds: Sequence[int],
     overrides: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Paired effects (policy minus ``none``, same seed and future) at the final week.
+    """Paired effects (policy minus ``none``, same seed and future).
 
     Every policy of a seed starts from the ``none`` run's state after the burn-in (the
     same state a separate burn-in would reach), so only the policies differ.
 
     Returns:
-        One row per policy and metric: mean paired difference, standard error,
-        t-interval (95%) low and high, number of seeds.
+        One row per policy, metric and ``when`` (``final``: the last week; ``mean``:
+        averaged over weeks 1 to the horizon; ``total`` for euros spent): the mean
+        paired difference, its standard error, the t-interval (95%) and the seeds.
     """
     rows: dict[tuple[str, str], list[float]] = {}
     for seed in seeds:
@@ -245,18 +251,19 @@ def paired_effects(
         base = CohesionModel(base_cfg)
         start = capture(base)
         base.run()
-        ref = _final(base)
+        ref = _summary(base)
         for policy in policies:
             cfg = validate(
                 api.compose([*overrides, f"seed={seed}", f"policy={policy}", "progress=false"])
             )
             model = CohesionModel(cfg, start=start)
             model.run()
-            got = _final(model)
+            got = _summary(model)
             for metric, value in got.items():
                 rows.setdefault((policy, metric), []).append(value - ref[metric])
     out = []
-    for (policy, metric), diffs in rows.items():
+    for (policy, key), diffs in rows.items():
+        metric, when = key.split("/")
         d = np.asarray(diffs)
         n = d.shape[0]
         se = float(d.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
@@ -265,6 +272,7 @@ def paired_effects(
             {
                 "policy": policy,
                 "metric": metric,
+                "when": when,
                 "effect": float(d.mean()),
                 "se": se,
                 "low": float(d.mean() - half),
@@ -273,6 +281,38 @@ def paired_effects(
             }
         )
     return pd.DataFrame(out)
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """The docs' table: per policy, euros spent and effects with their 95% intervals."""
+    cols = [
+        ("cohesion_index", "mean", "cohesion index, mean", "{:+.2f}"),
+        ("cohesion_index", "final", "cohesion index, week T", "{:+.2f}"),
+        ("trust_mean", "mean", "trust, mean", "{:+.4f}"),
+        ("prejudice_mean", "mean", "prejudice, mean", "{:+.4f}"),
+        ("tension_mean", "mean", "tension, mean", "{:+.4f}"),
+        ("bubble_index", "mean", "bubble index, mean", "{:+.4f}"),
+        ("polarization", "mean", "polarisation, mean", "{:+.4f}"),
+    ]
+    head = "| policy | euros spent | " + " | ".join(c[2] for c in cols) + " |"
+    lines = [head, "|---" * (len(cols) + 2) + "|"]
+    rows: dict[str, dict[tuple[str, str], dict[str, float]]] = {}
+    for rec in table.to_dict("records"):
+        key = (str(rec["metric"]), str(rec["when"]))
+        rows.setdefault(str(rec["policy"]), {})[key] = {
+            k: float(rec[k]) for k in ("effect", "se", "low", "high")
+        }
+    for policy, by in rows.items():
+        cells = [f"`{policy}`", f"{by[('euros_spent', 'total')]['effect']:,.0f}"]
+        for metric, when, _, fmt in cols:
+            r = by[(metric, when)]
+            if r["effect"] == 0.0 and r["se"] == 0.0:
+                cells.append("0")
+            else:
+                lo, hi = fmt.format(r["low"]), fmt.format(r["high"])
+                cells.append(f"{fmt.format(r['effect'])} [{lo}, {hi}]")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:  # pragma: no cover - a report script
@@ -303,6 +343,7 @@ def main() -> None:  # pragma: no cover - a report script
     table = paired_effects(policies, list(seeds))
     with pd.option_context("display.width", 200, "display.max_rows", 500):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(markdown_table(table))
 
 
 if __name__ == "__main__":  # pragma: no cover
