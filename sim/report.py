@@ -60,7 +60,12 @@ SPENDING_PARTS = "%.euros"
 ALL_CONTEXTS = "all futures"
 #: Swept keys that do not define a context (they are the design, not the world).
 _NOT_CONTEXT = ("experiment", "uncertainty.sample", "uncertainty.design_seed")
-_LABELS = {**DOMAIN_LABELS, **COMPONENT_LABELS}
+_LABELS = {
+    **DOMAIN_LABELS,
+    **COMPONENT_LABELS,
+    "tension_max": "Most tense neighbourhood",
+    "bimodality": "Bimodality coefficient",
+}
 #: Measures in the order the shortfall figure shows them: domains, then components.
 _MEASURE_ORDER = [
     *[m for m in DOMAIN_LABELS if m != "cohesion_index"],

@@ -313,3 +313,22 @@ def test_regret_and_ranking_with_a_baseline_best():
     assert r.loc["q", "best_policy"] == "none"
     rank = fx.ranking(eff)
     assert list(rank["policy"]) == ["none", "p", "q"]
+
+
+def test_fan_quantiles_over_runs():
+    series = pd.DataFrame(
+        {
+            "context": "f",
+            "policy": "p",
+            "run": [f"r{i}" for i in range(5)] * 2,
+            "step": [0] * 5 + [1] * 5,
+            "value": [1.0, 2.0, 3.0, 4.0, 5.0, 10.0, 10.0, 10.0, 10.0, 30.0],
+        }
+    )
+    fan = fx.fan_quantiles(series).set_index("step")
+    assert list(fan["runs"]) == [5, 5]
+    assert fan.loc[0, ["q05", "q25", "q50", "q75", "q95"]].tolist() == pytest.approx(
+        [1.2, 2.0, 3.0, 4.0, 4.8]
+    )
+    assert fan.loc[1, "q50"] == 10.0
+    assert fan.loc[1, "q95"] == pytest.approx(26.0)
