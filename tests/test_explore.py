@@ -349,6 +349,7 @@ def test_page_in_a_real_browser(server, tmp_path):
             page.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
             page.wait_for_selector(".explore-readout td", timeout=90_000)
             for cls in ("cohesion", "components", "bubbles", "neighbourhoods", "policy"):
+                page.wait_for_selector(f"img.explore-{cls}", timeout=30_000)
                 assert page.locator(f"img.explore-{cls}").count() == 1, cls
 
             def week() -> int:
@@ -371,7 +372,9 @@ def test_page_in_a_real_browser(server, tmp_path):
                         timeout=30_000,
                     )
                     timings.append(time.perf_counter() - t0)
-                return page.locator(".explore-readout td:nth-child(2)").all_inner_texts()
+                table = page.locator(f".explore-readout[data-week='{n}']")
+                table.wait_for(timeout=30_000)
+                return table.locator("td:nth-child(2)").all_inner_texts()
 
             def reset() -> None:
                 click("Reset")
@@ -403,9 +406,12 @@ def test_page_in_a_real_browser(server, tmp_path):
                 timeout=30_000,
             )
             click("❚❚")
-            page.wait_for_timeout(1500)  # a week already under way may still land
             paused = week()
-            page.wait_for_timeout(1500)
+            for _ in range(10):  # a week already under way may still land
+                page.wait_for_timeout(1500)
+                if week() == paused:
+                    break
+                paused = week()
             assert week() == paused > weeks
         finally:
             ctx.close()

@@ -83,12 +83,13 @@ def model_params() -> dict[str, Any]:
     return params
 
 
-def _table(rows: list[tuple[str, str]], cls: str) -> str:
+def _table(rows: list[tuple[str, str]], cls: str, week: int) -> str:
     body = "".join(
         f"<tr><td>{html.escape(a)}</td><td style='text-align:right'>{html.escape(b)}</td></tr>"
         for a, b in rows
     )
-    return f"<table class='{cls}' style='font-size:12px;border-spacing:8px 0'>{body}</table>"
+    style = "font-size:12px;border-spacing:8px 0"
+    return f"<table class='{cls}' data-week='{week}' style='{style}'>{body}</table>"
 
 
 def _levers(model: ExplorerModel) -> str:
@@ -135,7 +136,7 @@ def RunInfo(model: ExplorerModel) -> solara.Element:
             f"<br>{html.escape(_levers(model))}"
             "<br><i>Changed parameters take effect on Reset.</i>",
         )
-        solara.HTML(tag="div", unsafe_innerHTML=_table(values, "explore-readout"))
+        solara.HTML(tag="div", unsafe_innerHTML=_table(values, "explore-readout", model.steps))
         solara.HTML(
             tag="div",
             unsafe_innerHTML="The same run on the command line:<br><code "
@@ -183,7 +184,9 @@ def PolicyView(model: ExplorerModel) -> solara.Element:
     with solara.Column(gap="0px", style={"height": "100%", "overflow-y": "auto"}) as col:
         _image(model, "policy")
         if rows:
-            solara.HTML(tag="div", unsafe_innerHTML=_table(rows, "explore-policy-table"))
+            solara.HTML(
+                tag="div", unsafe_innerHTML=_table(rows, "explore-policy-table", model.steps)
+            )
     return col
 
 
