@@ -30,7 +30,7 @@ run: venv
 	$(VENV)/bin/cohesion-sim $(ARGS)
 
 test: lint
-	$(VENV)/bin/pytest $(ARGS)
+	$(VENV)/bin/pytest --durations=15 $(ARGS)
 
 test-all: lint
 	$(VENV)/bin/pytest -m "" $(ARGS)
