@@ -37,6 +37,9 @@ from sim.streams import Streams
 
 __all__ = ["CohesionModel"]
 
+#: Rules after which the cached tie statistics are stale.
+_MOVES_TIES_OR_OPINIONS = ("influence", "bubbles")
+
 F64 = NDArray[np.float64]
 
 
@@ -141,6 +144,8 @@ class CohesionModel(mesa.Model):
         for name, rule in self.rules:
             rule(self, encounters)
             check_state(self, f"rule '{name}'", WRITES.get(name, STATE_ARRAYS))
+            if name in _MOVES_TIES_OR_OPINIONS or name not in WRITES:
+                self._ties = None  # tie statistics depend on opinions and ties
         self.shock_tension[:] = 0.0
 
     def meet(self) -> Encounters:
@@ -202,7 +207,6 @@ class CohesionModel(mesa.Model):
         i = self._record_index
         if i >= len(self.record_steps) or self.record_steps[i] != self.steps:
             return
-        self._ties = None
         self.records[i] = compute_metrics(
             self.population, self.network, self.tension, self.scopes, self.tie_stats()
         )

@@ -33,7 +33,14 @@ ATTEMPTS = 3
 
 
 def _candidates(
-    who: I64, x: F64, eps: F64, online: Layer, cfg: BubblesConfig, r1: F64, r2: F64
+    who: I64,
+    x: F64,
+    eps: F64,
+    online: Layer,
+    cfg: BubblesConfig,
+    r1: F64,
+    r2: F64,
+    order: I64 | None,
 ) -> I64:
     n = int(x.shape[0])
     if cfg.new_follow == "random":
@@ -45,7 +52,7 @@ def _candidates(
         pos = online.indptr[f] + (r2 * np.maximum(df, 1)).astype(np.int64)
         fof = online.indices[np.minimum(pos, online.n_entries - 1)].astype(np.int64)
         return np.where(df > 0, fof, np.minimum((r2 * n).astype(np.int64), n - 1))
-    order = np.argsort(x, kind="stable")
+    assert order is not None
     xs = x[order]
     lo = np.searchsorted(xs, x[who] - eps[who], side="left")
     hi = np.searchsorted(xs, x[who] + eps[who], side="right")
@@ -75,12 +82,13 @@ def unfollow(
     if who.shape[0] == 0:
         return 0
     new = np.full(who.shape[0], -1, dtype=np.int64)
+    order = np.argsort(x, kind="stable") if cfg.new_follow == "recommend" else None
     for k in range(ATTEMPTS):
         todo = np.flatnonzero(new < 0)
         if todo.shape[0] == 0:
             break
         w = who[todo]
-        c = _candidates(w, x, eps, online, cfg, r1[k][w], r2[k][w])
+        c = _candidates(w, x, eps, online, cfg, r1[k][w], r2[k][w], order)
         accept_out = r_acc[k][w] < 1.0 - cfg.prejudice_homophily * prejudice[w]
         ok = (c != w) & ((group[c] == group[w]) | accept_out)
         ok &= ~csr_contains(online, w, c)
