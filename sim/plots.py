@@ -6,12 +6,9 @@ A notebook can redraw any of them from a run directory:
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -39,7 +36,9 @@ def plot_cohesion(ts: pd.DataFrame, title: str = "", scope: str = "all") -> Figu
     """Cohesion index, its three domains, and its components over time for one scope."""
     d = ts[ts["scope"] == scope]
     wide = d.pivot_table(index="step", columns="metric", values="value", aggfunc="first")
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5), constrained_layout=True)
+    # A bare Figure (no pyplot): no global backend is touched, and it is safe in threads.
+    fig = Figure(figsize=(13, 5), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2)
     for metric, label in DOMAIN_LABELS.items():
         if metric in wide:
             main = metric == "cohesion_index"
@@ -71,10 +70,11 @@ def plot_cohesion(ts: pd.DataFrame, title: str = "", scope: str = "all") -> Figu
 
 
 def save_figure(fig: Figure, path: Path) -> None:
-    """Save a figure atomically as PNG and close it."""
+    """Save a figure atomically as PNG (and close it if pyplot manages it)."""
     from sim.results import atomic_write
 
     try:
         atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
     finally:
-        plt.close(fig)
+        if "matplotlib.pyplot" in sys.modules:
+            sys.modules["matplotlib.pyplot"].close(fig)
