@@ -38,9 +38,6 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -349,10 +346,16 @@ def _summary(
 # --------------------------------------------------------------------------- figures
 
 
+def _subplots(*args: Any, **kw: Any) -> tuple[Figure, Any]:
+    """Like pyplot.subplots, on a bare Figure: no backend is touched at import or use."""
+    constrained = kw.pop("constrained_layout", False)
+    fig = Figure(figsize=kw.pop("figsize", None), layout="constrained" if constrained else None)
+    return fig, fig.subplots(*args, **kw)
+
+
 def _png(fig: Figure) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
-    plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -366,7 +369,7 @@ def _policies(data: SweepData) -> list[str]:
 
 
 def _colors(policies: Sequence[str]) -> dict[str, Any]:
-    cmap = plt.get_cmap("tab10")
+    cmap = matplotlib.colormaps["tab10"]
     return {p: ("0.35" if p == fx.BASELINE else cmap(i % 10)) for i, p in enumerate(policies)}
 
 
@@ -377,7 +380,7 @@ def fig_fan(data: SweepData, fan: pd.DataFrame, context: str) -> Figure:
     n = len(policies)
     ncols = min(4, n)
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(
+    fig, axes = _subplots(
         nrows,
         ncols,
         figsize=(3.3 * ncols, 2.5 * nrows + 0.6),
@@ -418,7 +421,7 @@ def fig_effects(eff: pd.DataFrame, metric: str) -> Figure:
     policies = sorted(eff["policy"].unique())
     ncols = min(4, len(contexts))
     nrows = math.ceil(len(contexts) / ncols)
-    fig, axes = plt.subplots(
+    fig, axes = _subplots(
         nrows,
         ncols,
         figsize=(3.6 * ncols + 1.5, 0.42 * len(policies) * nrows + 1.4 * nrows + 0.4),
@@ -457,7 +460,7 @@ def fig_effects(eff: pd.DataFrame, metric: str) -> Figure:
 def fig_regret(reg: pd.DataFrame) -> Figure:
     """Heat map of regret per policy and context, annotated."""
     wide = reg.pivot_table(index="policy", columns="context", values="regret")
-    fig, ax = plt.subplots(
+    fig, ax = _subplots(
         figsize=(1.6 * wide.shape[1] + 3.0, 0.45 * wide.shape[0] + 1.8), constrained_layout=True
     )
     im = ax.imshow(wide.to_numpy(), cmap="Reds", aspect="auto", vmin=0)
@@ -491,7 +494,7 @@ def fig_cost(ce: pd.DataFrame, eff: pd.DataFrame, metric: str) -> Figure:
     colors = _colors([fx.BASELINE, *policies])
     markers = "osD^v<>Pp*h"
     contexts = sorted(d["context"].unique())
-    fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
+    fig, ax = _subplots(figsize=(8, 5), constrained_layout=True)
     for r in records(d):
         lo = r["effect"] - r["ci_low"] if not math.isnan(r["ci_low"]) else 0.0
         hi = r["ci_high"] - r["effect"] if not math.isnan(r["ci_high"]) else 0.0
@@ -526,7 +529,7 @@ def fig_measures(pooled: pd.DataFrame) -> Figure:
     order = [m for m in _MEASURE_ORDER if m in wide.columns]
     wide = wide[order + sorted(c for c in wide.columns if c not in order)]
     ci = p.set_index(["policy", "measure"])
-    fig, ax = plt.subplots(
+    fig, ax = _subplots(
         figsize=(min(0.5 * wide.shape[1] + 3.0, 16.0), 0.45 * wide.shape[0] + 3.4),
         constrained_layout=True,
     )
