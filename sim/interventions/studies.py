@@ -286,8 +286,8 @@ def paired_effects(
 def markdown_table(table: pd.DataFrame) -> str:
     """The docs' table: per policy, euros spent and effects with their 95% intervals."""
     cols = [
-        ("cohesion_index", "mean", "cohesion index, mean", "{:+.2f}"),
-        ("cohesion_index", "final", "cohesion index, week T", "{:+.2f}"),
+        ("cohesion_index", "mean", "cohesion index, mean", "{:+.3f}"),
+        ("cohesion_index", "final", "cohesion index, week T", "{:+.3f}"),
         ("trust_mean", "mean", "trust, mean", "{:+.4f}"),
         ("prejudice_mean", "mean", "prejudice, mean", "{:+.4f}"),
         ("tension_mean", "mean", "tension, mean", "{:+.4f}"),
