@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,6 +19,13 @@ SMALL = ["population.size=600", "steps=8", "burn_in=4", "progress=false", "plot=
 def small(*overrides: str):
     """The default config shrunk to a few hundred citizens and weeks."""
     return api.compose([*SMALL, *overrides])
+
+
+def run_cli(*args: str, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess:
+    """Run the ``cohesion-sim`` command in a subprocess and capture its output."""
+    return subprocess.run(
+        [*CLI, *args], capture_output=True, text=True, env=env, timeout=timeout, check=False
+    )
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from sim.cli import prevalidate
 from sim.config import ConfigError, validate
 from sim.model import CohesionModel
 
-from .conftest import CLI, ROOT, SMALL, small
+from .conftest import ROOT, SMALL, run_cli, small
 
 GROUPS = ("population", "network", "dynamics", "scenario", "policy", "preset")
 
@@ -106,13 +105,8 @@ def _user_dir(tmp_path: Path, text: str) -> Path:
 def test_cli_bad_user_config_file(tmp_path, cli_env, text, expect):
     user = _user_dir(tmp_path, text)
     out = tmp_path / "run"
-    proc = subprocess.run(
-        [*CLI, "-cd", str(user), "scenario=local", f"hydra.run.dir={out}"],
-        capture_output=True,
-        text=True,
-        env=cli_env,
-        timeout=120,
-        check=False,
+    proc = run_cli(
+        "-cd", str(user), "scenario=local", f"hydra.run.dir={out}", env=cli_env, timeout=120
     )
     assert proc.returncode == 1
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
@@ -128,14 +122,7 @@ def test_cli_bad_user_config_file(tmp_path, cli_env, text, expect):
 )
 def test_cli_bad_input_exit_1_one_line(tmp_path, cli_env, override):
     out = tmp_path / "run"
-    proc = subprocess.run(
-        [*CLI, override, f"hydra.run.dir={out}"],
-        capture_output=True,
-        text=True,
-        env=cli_env,
-        timeout=120,
-        check=False,
-    )
+    proc = run_cli(override, f"hydra.run.dir={out}", env=cli_env, timeout=120)
     assert proc.returncode == 1
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("cohesion-sim: error: "), proc.stderr

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import subprocess
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from hypothesis import strategies as st
 from sim.cli import prevalidate
 from sim.config import RunConfig
 
-from .conftest import CLI, ROOT
+from .conftest import ROOT, run_cli
 
 GROUPS = ("population", "network", "dynamics", "scenario", "policy", "preset")
 # Keys whose value selects data by name; fuzzed with the group/choice tests instead.
@@ -217,14 +216,7 @@ def test_refused_before_any_job_of_a_sweep_starts():
 def test_cli_exit_status_and_no_output(tmp_path, cli_env):
     for ov in (["+population.foo=1"],):
         out = tmp_path / "run"
-        proc = subprocess.run(
-            [*CLI, *ov, f"hydra.run.dir={out}"],
-            capture_output=True,
-            text=True,
-            env=cli_env,
-            timeout=120,
-            check=False,
-        )
+        proc = run_cli(*ov, f"hydra.run.dir={out}", env=cli_env, timeout=120)
         assert proc.returncode == 1, ov
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
         assert not out.exists()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
 import numpy as np
 import pandas as pd
@@ -15,7 +14,7 @@ from sim.config import validate
 from sim.metrics import METRICS
 from sim.model import CohesionModel
 
-from .conftest import CLI, small
+from .conftest import run_cli, small
 from .test_rules import _assert_layer_consistent
 
 
@@ -156,14 +155,7 @@ def test_hk_preset_reaches_consensus_for_wide_bounds():
 def test_api_and_cli_give_the_same_result(tmp_path, cli_env):
     ov = ["population.size=500", "steps=6", "burn_in=3", "seed=11"]
     out = tmp_path / "cli"
-    proc = subprocess.run(
-        [*CLI, *ov, f"hydra.run.dir={out}"],
-        capture_output=True,
-        text=True,
-        env=cli_env,
-        timeout=300,
-        check=False,
-    )
+    proc = run_cli(*ov, f"hydra.run.dir={out}", env=cli_env, timeout=300)
     assert proc.returncode == 0, proc.stderr
     for f in ("timeseries.parquet", "final_state.parquet", "run.json", "cohesion.png"):
         assert (out / f).is_file(), f
