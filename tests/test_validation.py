@@ -62,6 +62,12 @@ def test_convergence_needs_every_cluster_tight():
     assert v.is_converged(np.array([0.2, 0.8]), 0.3)  # two who never meet
 
 
+def test_opinion_groups_count_fragments_even_before_convergence():
+    x = np.concatenate([np.full(50, 0.30), np.full(40, 0.35), np.full(10, 0.3004), [0.9]])
+    assert v.opinion_groups(x) == 2  # 0.3 and 0.3004 are one group; 0.9 alone is < 1%
+    assert v.major_clusters(x, 0.1) == 1  # all but 0.9 are still chained within the bound
+
+
 def test_flache_macy_polarization_scale():
     camps = np.concatenate([np.zeros(50), np.ones(50)])
     assert v.fm_polarization(camps) == pytest.approx(4 * (50 / 99) * (49 / 99))  # ~1
@@ -104,6 +110,13 @@ def test_time_is_counted_in_pairs_per_citizen():
     )
     assert out.converged
     assert out.interactions == pytest.approx((out.steps - 0.5) / 2)
+
+
+def test_interaction_cap_stops_an_unconverged_run():
+    c = cfg("preset=deffuant", "dynamics.confidence=0.2", "population.size=200")
+    out = v.run_model(c, 0, max_steps=10**6, max_interactions=3)
+    assert not out.converged
+    assert out.interactions == pytest.approx(3.0) and out.steps == 6  # 100 pairs a week
 
 
 def test_deffuant_small_runs_reach_consensus_or_fragment():
@@ -199,3 +212,87 @@ def test_entry_point_writes_figures_and_numbers(tmp_path):
     (tmp_path / "validation_hk.png").unlink()
     assert v.main(["--replot", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "validation_hk.png").exists()
+
+
+# ---------------------------------------------------------------- canonical results (slow)
+@pytest.mark.slow
+def test_deffuant_major_clusters_about_one_over_two_eps():
+    """Deffuant et al. (2000), Weisbuch et al. (2002): about floor(1/(2 eps)) clusters."""
+    for eps in (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.55):
+        c = cfg("preset=deffuant", f"dynamics.confidence={eps}", "population.size=1000")
+        major = [v.run_model(c, s, max_steps=40_000).major for s in range(10)]
+        if eps > 0.5:
+            assert set(major) == {1}
+        else:
+            assert abs(np.mean(major) - np.floor(1 / (2 * eps))) < 1, (eps, major)
+
+
+@pytest.mark.slow
+def test_mu_changes_the_time_not_the_major_clusters():
+    """Deffuant et al. (2000): mu sets the speed of convergence, not its outcome."""
+    out = {}
+    for mu in (0.1, 0.5):
+        c = cfg("preset=deffuant", "dynamics.confidence=0.25", f"dynamics.convergence={mu}")
+        out[mu] = [v.run_model(c, s, max_steps=100_000) for s in range(30)]
+    same = v.tost([o.major for o in out[0.1]], [o.major for o in out[0.5]], v.MARGIN_CLUSTERS)
+    assert same.equivalent, same
+    t = {mu: np.median([o.interactions for o in r]) for mu, r in out.items()}
+    assert t[0.1] > 2 * t[0.5]
+
+
+@pytest.mark.slow
+def test_hk_consensus_threshold_near_0_2():
+    """Hegselmann & Krause (2002), Fortunato (2005): consensus above eps ~ 0.2."""
+    share = {}
+    for eps in (0.15, 0.25):
+        c = cfg("preset=hk", f"dynamics.confidence={eps}", "population.size=1000")
+        share[eps] = np.mean(
+            [
+                len(v.clusters(v.run_model(c, s, max_steps=5000).opinions, eps, closed=True)) == 1
+                for s in range(20)
+            ]
+        )
+    assert share[0.15] <= 0.1 and share[0.25] >= 0.9, share
+
+
+@pytest.mark.slow
+def test_algorithmic_bias_fragments_and_slows():
+    """Sirbu et al. (2019): more clusters and slower convergence as gamma grows."""
+    res = {}
+    for gamma in (0.0, 1.0):
+        c = cfg(
+            "preset=algorithmic_bias",
+            "dynamics.confidence=0.3",
+            f"dynamics.algorithmic_bias={gamma}",
+            "population.size=100",
+        )
+        res[gamma] = [v.run_model(c, s, max_steps=100_000) for s in range(10)]
+    eff = {g: np.mean([o.effective for o in r]) for g, r in res.items()}
+    time = {g: np.median([o.interactions for o in r]) for g, r in res.items()}
+    assert eff[1.0] > eff[0.0] and time[1.0] > 5 * time[0.0], (eff, time)
+
+
+def _docking(gamma: float, seeds: int) -> tuple[list[v.Outcome], list[v.Outcome]]:
+    c = cfg(
+        "preset=algorithmic_bias",
+        "dynamics.confidence=0.2",
+        f"dynamics.algorithmic_bias={gamma}",
+        "population.size=100",
+    )
+    ours = [v.run_model(c, s, max_steps=100_000) for s in range(seeds)]
+    theirs = [v.run_ndlib(100, 0.2, gamma, 10_000 + s, max_iterations=20_000) for s in range(seeds)]
+    return ours, theirs
+
+
+@pytest.mark.slow
+def test_docking_cluster_counts_equivalent_to_ndlib():
+    """Same N, eps, gamma as ndlib's AlgorithmicBiasModel: clusters within 0.3, time 15%."""
+    ours, theirs = _docking(0.5, 100)
+    t = v.tost([o.major for o in ours], [o.major for o in theirs], v.MARGIN_CLUSTERS)
+    assert t.equivalent, t
+    log_time = v.tost(
+        np.log([o.interactions for o in ours]),
+        np.log([o.interactions for o in theirs]),
+        v.MARGIN_LOG_TIME,
+    )
+    assert log_time.equivalent, log_time

@@ -72,6 +72,7 @@ __all__ = [
     "is_converged",
     "main",
     "major_clusters",
+    "opinion_groups",
     "pair_law",
     "run_model",
     "run_ndlib",
@@ -135,6 +136,21 @@ def is_converged(x: F64, eps: float, *, tol: float = CONVERGENCE_TOL, closed: bo
     return bool(np.all(xs[ends] - xs[starts] < tol))
 
 
+def opinion_groups(x: F64, *, tol: float = CONVERGENCE_TOL, share: float = MAJOR_SHARE) -> int:
+    """Groups of near-identical opinions holding more than ``share`` of the citizens.
+
+    The sorted opinions are split wherever two neighbours differ by more than ``tol``.
+    In a converged state these are the major clusters; in a run stopped before it
+    converged (strong algorithmic bias) they count the fragments that have formed, which
+    may still be chained within the bound.
+    """
+    if x.shape[0] == 0:
+        return 0
+    gaps = np.diff(np.sort(x))
+    edges = np.concatenate([[0], np.flatnonzero(gaps > tol) + 1, [x.shape[0]]])
+    return int((np.diff(edges) > share * x.shape[0]).sum())
+
+
 def fm_polarization(x: F64) -> float:
     """Flache & Macy (2011) polarisation: variance of the pairwise opinion distances.
 
@@ -162,6 +178,8 @@ class Outcome:
             converge.
         major: number of major clusters at the end.
         effective: effective number of clusters at the end.
+        groups: number of opinion groups at the end (:func:`opinion_groups`); equal to
+            ``major`` once converged, and a count of fragments in a run that has not.
         opinions: the final opinions.
     """
 
@@ -170,6 +188,7 @@ class Outcome:
     interactions: float
     major: int
     effective: float
+    groups: int
     opinions: F64 = field(repr=False)
 
 
@@ -192,7 +211,13 @@ def base_config(overrides: Sequence[str]) -> RunConfig:
 
 
 def _outcome(
-    x: F64, eps: float, closed: bool, converged: bool, steps: int, interactions: float
+    x: F64,
+    eps: float,
+    closed: bool,
+    converged: bool,
+    steps: int,
+    interactions: float,
+    tol: float = CONVERGENCE_TOL,
 ) -> Outcome:
     return Outcome(
         converged=converged,
@@ -200,6 +225,7 @@ def _outcome(
         interactions=interactions,
         major=major_clusters(x, eps, closed=closed),
         effective=effective_clusters(x, eps, closed=closed),
+        groups=opinion_groups(x, tol=tol),
         opinions=x.copy(),
     )
 
@@ -209,15 +235,18 @@ def run_model(
     seed: int,
     *,
     max_steps: int,
+    max_interactions: float | None = None,
     tol: float = CONVERGENCE_TOL,
 ) -> Outcome:
-    """Run our model from ``seed`` until converged or ``max_steps`` weeks.
+    """Run our model from ``seed`` until converged or a cap (weeks, or interactions).
 
-    Convergence is checked every week; the time is the interactions per citizen at the
-    midpoint of the week in which it first held (the crossing lies somewhere in that
-    week, so the midpoint is unbiased to first order whatever the week's length). For
-    the synchronous update (Hegselmann-Krause), ``interactions`` is the number of
-    rounds instead and ``steps`` the round at which it converged.
+    The run stops after ``max_steps`` weeks, or once ``max_interactions`` interactions
+    per citizen have taken place if that is given. Convergence is checked every week;
+    the time is the interactions per citizen at the midpoint of the week in which it
+    first held (the crossing lies somewhere in that week, so the midpoint is unbiased to
+    first order whatever the week's length). For the synchronous update
+    (Hegselmann-Krause), ``interactions`` is the number of rounds instead and ``steps``
+    the round at which it converged.
     """
     typed = validate(cfg) if isinstance(cfg, DictConfig) else cfg
     typed = dataclasses.replace(
@@ -229,16 +258,18 @@ def run_model(
     x = model.population.opinion
     n = x.shape[0]
     if is_converged(x, eps, tol=tol, closed=hk):
-        return _outcome(x, eps, hk, True, 0, 0.0)
+        return _outcome(x, eps, hk, True, 0, 0.0, tol)
     for week in range(1, max_steps + 1):
         before = model.pairs
         model.step()
         if is_converged(x, eps, tol=tol, closed=hk):
             if hk:
-                return _outcome(x, eps, hk, True, week, float(week))
+                return _outcome(x, eps, hk, True, week, float(week), tol)
             t = (before + 0.5 * (model.pairs - before)) / n
-            return _outcome(x, eps, hk, True, week, t)
-    return _outcome(x, eps, hk, False, max_steps, float(max_steps) if hk else model.pairs / n)
+            return _outcome(x, eps, hk, True, week, t, tol)
+        if max_interactions is not None and model.pairs >= max_interactions * n:
+            return _outcome(x, eps, hk, False, week, model.pairs / n, tol)
+    return _outcome(x, eps, hk, False, max_steps, float(max_steps) if hk else model.pairs / n, tol)
 
 
 def run_ndlib(
@@ -284,13 +315,13 @@ def run_ndlib(
 
         x = opinions()
         if is_converged(x, eps, tol=tol):
-            return _outcome(x, eps, False, True, 0, 0.0)
+            return _outcome(x, eps, False, True, 0, 0.0, tol)
         for it in range(1, max_iterations + 1):
             model.iteration(node_status=False)
             x = opinions()
             if is_converged(x, eps, tol=tol):
-                return _outcome(x, eps, False, True, it, it - 0.5)
-        return _outcome(x, eps, False, False, max_iterations, float(max_iterations))
+                return _outcome(x, eps, False, True, it, it - 0.5, tol)
+        return _outcome(x, eps, False, False, max_iterations, float(max_iterations), tol)
     finally:
         np.random.set_state(np_state)  # noqa: NPY002 - peer library: restore global state
         random.setstate(py_state)
@@ -395,9 +426,8 @@ def pair_law(x: F64, gamma: float, eps: float, draws: int, seed: int = 0) -> dic
     with P(j) ~ max(d, 1e-5)^-gamma, so pair {i, j} meets at rate p_i(j) + p_j(i). Our
     week keeps only non-conflicting proposals. Both are summarised by the share of
     meetings between identical opinions (d < 1e-9, no effect), active ones
-    (1e-9 <= d < eps) and ones beyond the bound, and by the spread of how often each
-    citizen meets someone (index of dispersion of meeting counts over ``draws`` weeks,
-    against about 1 for the sequential law's Poisson-like counts).
+    (1e-9 <= d < eps) and ones beyond the bound; for ours also the pairs a week per
+    citizen, which converts weeks to interactions per citizen.
     """
     from sim.dynamics.encounters import draw_encounters
     from sim.network import Network, symmetric_layer
@@ -416,12 +446,9 @@ def pair_law(x: F64, gamma: float, eps: float, draws: int, seed: int = 0) -> dic
     )
     rng = np.random.default_rng(seed)
     counts = np.zeros((n, n))
-    met = np.zeros((draws, n))
-    for k in range(draws):
+    for _ in range(draws):
         enc = draw_encounters(x, np.ones(n), net, gamma, rng)
         np.add.at(counts, (np.minimum(enc.a, enc.b), np.maximum(enc.a, enc.b)), 1.0)
-        met[k, enc.a] += 1.0
-        met[k, enc.b] += 1.0
     ours = counts[iu]
 
     def shares(v: F64) -> dict[str, float]:
@@ -432,12 +459,10 @@ def pair_law(x: F64, gamma: float, eps: float, draws: int, seed: int = 0) -> dic
             "beyond_bound": float(v[dd >= eps].sum()),
         }
 
-    total = met.sum(axis=0)
     return {
         "sequential": shares(seq),
         "matching": shares(ours),
         "pairs_per_citizen_per_week": float(ours.sum() / draws / n),
-        "dispersion_of_meetings": float(total.var() / total.mean()),
     }
 
 
@@ -492,7 +517,7 @@ class Sizes:
     ab_eps: tuple[float, ...] = (0.2, 0.3, 0.4)
     ab_gamma: tuple[float, ...] = (0.0, 0.5, 1.0, 1.5)
     ab_seeds: int = 20
-    ab_max_interactions: int = 20_000
+    ab_max_interactions: int = 10_000
     dock_n: int = 100
     dock_eps: float = 0.2
     dock_seeds: dict[float, int] = field(default_factory=lambda: {0.0: 200, 0.5: 100, 1.0: 100})
@@ -550,11 +575,13 @@ def _record(out: Outcome, **keys: Any) -> dict[str, Any]:
         "interactions": out.interactions,
         "major": out.major,
         "effective": out.effective,
+        "groups": out.groups,
     }
 
 
-def _weeks_for(interactions: int, pairs_per_citizen: float) -> int:
-    return math.ceil(interactions / pairs_per_citizen)
+def _quartiles(times: Sequence[float]) -> dict[str, float]:
+    q1, q2, q3 = np.percentile(np.asarray(times, dtype=float), [25, 50, 75])
+    return {"q25_interactions": q1, "median_interactions": q2, "q75_interactions": q3}
 
 
 def study_deffuant(sz: Sizes) -> dict[str, Any]:
@@ -571,7 +598,7 @@ def study_deffuant(sz: Sizes) -> dict[str, Any]:
     for eps in sz.deffuant_eps:
         r = [x for x in runs if x["eps"] == eps]
         major = np.array([x["major"] for x in r])
-        pred = math.floor(1.0 / (2.0 * eps))
+        pred = max(1, math.floor(1.0 / (2.0 * eps)))  # above eps = 0.5: consensus
         table.append(
             {
                 "eps": eps,
@@ -585,7 +612,7 @@ def study_deffuant(sz: Sizes) -> dict[str, Any]:
                 "share_equal_to_predicted": float((major == pred).mean()),
                 "share_within_one": float((np.abs(major - pred) <= 1).mean()),
                 "consensus_share": float((major == 1).mean()),
-                "median_interactions": float(np.median([x["interactions"] for x in r])),
+                **_quartiles([x["interactions"] for x in r]),
                 "converged_share": float(np.mean([x["converged"] for x in r])),
             }
         )
@@ -621,7 +648,7 @@ def study_mu(sz: Sizes) -> dict[str, Any]:
                 "eps": eps,
                 "mu": mu,
                 "major_mean": float(np.mean(major)),
-                "median_interactions": float(np.median([x["interactions"] for x in r])),
+                **_quartiles([x["interactions"] for x in r]),
                 "converged_share": float(np.mean([x["converged"] for x in r])),
             }
             if mu != ref_mu and len(major) > 1:
@@ -688,9 +715,8 @@ def study_algorithmic_bias(sz: Sizes) -> dict[str, Any]:
                     f"population.size={sz.ab_n}",
                 ]
             )
-            weeks = _weeks_for(sz.ab_max_interactions, 0.25)
             for seed in range(sz.ab_seeds):
-                out = run_model(cfg, seed, max_steps=weeks)
+                out = run_model(cfg, seed, max_steps=10**8, max_interactions=sz.ab_max_interactions)
                 runs.append(_record(out, eps=eps, gamma=gamma, seed=seed))
             _log(f"algorithmic bias eps={eps} gamma={gamma} done")
     table = []
@@ -703,7 +729,8 @@ def study_algorithmic_bias(sz: Sizes) -> dict[str, Any]:
                     "gamma": gamma,
                     "effective_mean": float(np.mean([x["effective"] for x in r])),
                     "major_mean": float(np.mean([x["major"] for x in r])),
-                    "median_interactions": float(np.median([x["interactions"] for x in r])),
+                    "groups_mean": float(np.mean([x["groups"] for x in r])),
+                    **_quartiles([x["interactions"] for x in r]),
                     "converged_share": float(np.mean([x["converged"] for x in r])),
                 }
             )
@@ -729,9 +756,8 @@ def study_docking(sz: Sizes) -> dict[str, Any]:
                 f"population.size={n}",
             ]
         )
-        weeks = _weeks_for(sz.dock_max_interactions, 0.25)
         for seed in range(seeds):
-            out = run_model(cfg, seed, max_steps=weeks)
+            out = run_model(cfg, seed, max_steps=10**8, max_interactions=sz.dock_max_interactions)
             runs.append(_record(out, impl="ours", gamma=gamma, seed=seed))
         _log(f"docking ours gamma={gamma} done")
         if gamma == 0.0:
@@ -739,7 +765,9 @@ def study_docking(sz: Sizes) -> dict[str, Any]:
                 ["preset=deffuant", f"dynamics.confidence={eps}", f"population.size={n}"]
             )
             for seed in range(seeds):
-                out = run_model(cfg_d, seed, max_steps=2 * sz.dock_max_interactions)
+                out = run_model(
+                    cfg_d, seed, max_steps=10**8, max_interactions=sz.dock_max_interactions
+                )
                 runs.append(_record(out, impl="ours_deffuant_preset", gamma=gamma, seed=seed))
         t0 = time.perf_counter()
         for seed in range(seeds):
@@ -912,6 +940,21 @@ STUDIES: dict[str, Callable[[Sizes], dict[str, Any]]] = {
 
 
 # --------------------------------------------------------------------------- figures
+def _time_band(
+    ax: Any, xs: Sequence[float], rows: list[dict[str, Any]], color: str, label: str | None
+) -> None:
+    """Median time to converge with its interquartile band, on a log axis."""
+    ax.plot(xs, [t["median_interactions"] for t in rows], "o-", color=color, label=label)
+    ax.fill_between(
+        xs,
+        [t["q25_interactions"] for t in rows],
+        [t["q75_interactions"] for t in rows],
+        color=color,
+        alpha=0.15,
+    )
+    ax.set_yscale("log")
+
+
 def _figure_deffuant(res: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
@@ -940,16 +983,21 @@ def _figure_deffuant(res: dict[str, Any], path: Path) -> None:
     )
     grid = np.linspace(0.09, 0.56, 400)
     ax1.plot(
-        grid, np.floor(1.0 / (2.0 * grid)), color="k", lw=1.2, ls="--", label="floor(1 / (2 eps))"
+        grid,
+        np.maximum(1.0, np.floor(1.0 / (2.0 * grid))),
+        color="k",
+        lw=1.2,
+        ls="--",
+        label="floor(1 / (2 eps)); consensus above 0.5",
     )
     ax1.set_xlabel("confidence bound eps")
     ax1.set_ylabel("major clusters (> 1% of citizens)")
     ax1.set_title(f"Deffuant, random mixing, N = {res['n']}, mu = 0.5, {res['seeds']} seeds")
     ax1.legend(fontsize=8)
     ax1.grid(alpha=0.3)
-    ax2.semilogy([t["eps"] for t in tab], [t["median_interactions"] for t in tab], "o-")
+    _time_band(ax2, [t["eps"] for t in tab], tab, "C0", None)
     ax2.set_xlabel("confidence bound eps")
-    ax2.set_ylabel("interactions per citizen to converge (median)")
+    ax2.set_ylabel("interactions per citizen to converge\n(median, band: quartiles)")
     ax2.set_title("Time to converge (every cluster tighter than 1e-3)")
     ax2.grid(alpha=0.3, which="both")
     save_figure(fig, path)
@@ -972,19 +1020,14 @@ def _figure_mu(res: dict[str, Any], path: Path) -> None:
             "o-",
             label=f"mu = {mu}",
         )
-        ax2.semilogy(
-            [t["eps"] for t in rows],
-            [t["median_interactions"] for t in rows],
-            "o-",
-            label=f"mu = {mu}",
-        )
+        _time_band(ax2, [t["eps"] for t in rows], rows, f"C{k}", f"mu = {mu}")
     ax1.set_xlabel("confidence bound eps")
     ax1.set_ylabel("major clusters (mean over runs)")
     ax1.set_title(
         f"Deffuant: mu and the number of major clusters (N = {res['n']}, {res['seeds']} seeds)"
     )
     ax2.set_xlabel("confidence bound eps")
-    ax2.set_ylabel("interactions per citizen to converge (median)")
+    ax2.set_ylabel("interactions per citizen to converge\n(median, band: quartiles)")
     ax2.set_title("mu and the time to converge")
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3, which="both")
@@ -1028,20 +1071,26 @@ def _figure_ab(res: dict[str, Any], path: Path) -> None:
 
     from sim.plots import save_figure
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    fig, axes = plt.subplots(1, 3, figsize=(17, 4.6), constrained_layout=True)
     tab = res["table"]
-    for eps in sorted({t["eps"] for t in tab}):
+    for k, eps in enumerate(sorted({t["eps"] for t in tab})):
         rows = [t for t in tab if t["eps"] == eps]
         g = [t["gamma"] for t in rows]
-        ax1.plot(g, [t["effective_mean"] for t in rows], "o-", label=f"eps = {eps}")
-        ax2.semilogy(g, [t["median_interactions"] for t in rows], "o-", label=f"eps = {eps}")
-    ax1.set_xlabel("algorithmic bias gamma")
-    ax1.set_ylabel("effective number of clusters (mean)")
-    ax1.set_title(f"Algorithmic bias, N = {res['n']}, {res['seeds']} seeds")
-    ax2.set_xlabel("algorithmic bias gamma")
-    ax2.set_ylabel("interactions per citizen to converge (median)")
-    ax2.set_title(f"Time to converge (capped at {res['max_interactions']:,})")
-    for ax in (ax1, ax2):
+        done = [t["converged_share"] == 1.0 for t in rows]
+        for ax, key in ((axes[0], "effective_mean"), (axes[1], "groups_mean")):
+            ax.plot(g, [t[key] for t in rows], "-", color=f"C{k}", label=f"eps = {eps}")
+            for gi, t, ok in zip(g, rows, done, strict=True):
+                ax.plot(gi, t[key], "o", color=f"C{k}", mfc=f"C{k}" if ok else "white")
+        _time_band(axes[2], g, rows, f"C{k}", f"eps = {eps}")
+    axes[2].axhline(res["max_interactions"], color="k", lw=0.8, ls=":", label="cap")
+    axes[0].set_ylabel("effective number of clusters (mean)")
+    axes[0].set_title(f"Algorithmic bias, N = {res['n']}, {res['seeds']} seeds")
+    axes[1].set_ylabel("opinion groups > 1% of citizens (mean)")
+    axes[1].set_title("Fragments (open marker: runs stopped at the cap)")
+    axes[2].set_ylabel("interactions per citizen to converge\n(median, band: quartiles)")
+    axes[2].set_title("Time to converge")
+    for ax in axes:
+        ax.set_xlabel("algorithmic bias gamma")
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=8)
     save_figure(fig, path)
