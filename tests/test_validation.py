@@ -296,3 +296,37 @@ def test_docking_cluster_counts_equivalent_to_ndlib():
         v.MARGIN_LOG_TIME,
     )
     assert log_time.equivalent, log_time
+
+
+def _caveman_polarization(negative: bool, long_range: float, weeks: int) -> list[float]:
+    c = cfg(
+        "preset=deffuant",
+        "network=caveman",
+        "network.cave_size=5",
+        f"network.long_range={long_range}",
+        "population.size=100",
+        "dynamics.influence.weighting=similarity",
+        f"dynamics.influence.negative_influence={str(negative).lower()}",
+    )
+    return [v.flache_macy_run(c, s, weeks=weeks)[0] for s in range(20)]
+
+
+@pytest.mark.slow
+def test_long_range_ties_speed_consensus_under_positive_influence():
+    """Flache & Macy (2011): with positive influence only, long-range ties lower polarisation."""
+    none = _caveman_polarization(False, 0.0, 50)
+    many = _caveman_polarization(False, 1.0, 50)
+    assert stats.mannwhitneyu(many, none, alternative="less").pvalue < 0.01
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="documented gap (docs/validation.md, section 6): with one opinion dimension, "
+    "long-range ties lower polarisation under negative influence too",
+)
+def test_long_range_ties_polarise_under_negative_influence():
+    """Flache & Macy (2011): with negative influence, long-range ties raise polarisation."""
+    none = _caveman_polarization(True, 0.0, 5000)
+    many = _caveman_polarization(True, 1.0, 5000)
+    assert stats.mannwhitneyu(many, none, alternative="greater").pvalue < 0.05
