@@ -716,7 +716,9 @@ def study_algorithmic_bias(sz: Sizes) -> dict[str, Any]:
                 ]
             )
             for seed in range(sz.ab_seeds):
-                out = run_model(cfg, seed, max_steps=10**8, max_interactions=sz.ab_max_interactions)
+                out = run_model(
+                    cfg, seed, max_steps=1_000_000, max_interactions=sz.ab_max_interactions
+                )
                 runs.append(_record(out, eps=eps, gamma=gamma, seed=seed))
             _log(f"algorithmic bias eps={eps} gamma={gamma} done")
     table = []
@@ -757,7 +759,9 @@ def study_docking(sz: Sizes) -> dict[str, Any]:
             ]
         )
         for seed in range(seeds):
-            out = run_model(cfg, seed, max_steps=10**8, max_interactions=sz.dock_max_interactions)
+            out = run_model(
+                cfg, seed, max_steps=1_000_000, max_interactions=sz.dock_max_interactions
+            )
             runs.append(_record(out, impl="ours", gamma=gamma, seed=seed))
         _log(f"docking ours gamma={gamma} done")
         if gamma == 0.0:
@@ -766,7 +770,7 @@ def study_docking(sz: Sizes) -> dict[str, Any]:
             )
             for seed in range(seeds):
                 out = run_model(
-                    cfg_d, seed, max_steps=10**8, max_interactions=sz.dock_max_interactions
+                    cfg_d, seed, max_steps=1_000_000, max_interactions=sz.dock_max_interactions
                 )
                 runs.append(_record(out, impl="ours_deffuant_preset", gamma=gamma, seed=seed))
         t0 = time.perf_counter()
