@@ -214,6 +214,21 @@ def test_entry_point_writes_figures_and_numbers(tmp_path):
     assert (tmp_path / "validation_hk.png").exists()
 
 
+def test_markdown_tables_render_the_stored_numbers(tmp_path, capsys):
+    """The page's tables come from the JSON: one row per bound, the threshold as computed."""
+    assert v.main(["--quick", "--only", "hk", "--out", str(tmp_path)]) == 0
+    res = json.loads((tmp_path / "validation.json").read_text())
+    capsys.readouterr()
+    assert v.main(["--markdown", "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    rows = [ln for ln in text.splitlines() if ln.startswith("| 0.")]
+    assert [float(r.split("|")[1]) for r in rows] == sorted(v.Sizes.quick().hk_eps)
+    for n, thr in res["hk"]["threshold_p_consensus_half"].items():
+        assert f"(N = {int(n):,})" in text
+        if thr is not None:
+            assert f"{thr:.3f}" in text
+
+
 # ---------------------------------------------------------------- canonical results (slow)
 @pytest.mark.slow
 def test_deffuant_major_clusters_about_one_over_two_eps():
