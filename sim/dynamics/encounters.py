@@ -17,6 +17,12 @@ its online share, else offline; pairs form within a layer only.
 
 Every array of random numbers is drawn at full size each week whatever the state, so a
 run that changes opinions or ties draws the same numbers here (common random numbers).
+
+On a network the draw is two compiled loops over the rows of each layer (numba): the
+offline one gives each tie one uniform priority (taken in row order at the tie's entry
+from its smaller end), the online one picks each proposal by the inverse of the
+weights' running sum over the row with one uniform per citizen. Neither allocates
+anything per tie entry, and each reads a neighbour's state once or twice.
 """
 
 from __future__ import annotations
@@ -24,9 +30,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
-from sim.network import Layer, Network
+from sim.network import Network
 
 __all__ = ["DENSE_BIAS_LIMIT", "Encounters", "draw_encounters", "match_proposals"]
 
@@ -74,26 +81,6 @@ def match_proposals(u: I64, v: I64, priority: F64, n: int) -> NDArray[np.bool_]:
     return (priority >= 0.0) & (priority == best[u]) & (priority == best[v])
 
 
-def _segment_argmax(key: F64, layer: Layer) -> I64:
-    """Per row of ``layer``, the entry with the largest key (-1 for rows of -inf/empty)."""
-    n = layer.n
-    out = np.full(n, -1, dtype=np.int64)
-    deg = layer.degree
-    rows = np.flatnonzero(deg > 0)
-    if rows.shape[0] == 0:
-        return out
-    best = np.maximum.reduceat(key, layer.indptr[rows])
-    top = np.full(n, -np.inf)
-    top[rows] = best
-    hit = np.flatnonzero((key == top[layer.src]) & np.isfinite(key))
-    # first hit per row: hits are in row order, so take the first of each run
-    src = layer.src[hit]
-    first = np.ones(hit.shape[0], dtype=bool)
-    first[1:] = src[1:] != src[:-1]
-    out[src[first]] = hit[first]
-    return out
-
-
 def _pairs_from_permutation(perm: I64, eligible: NDArray[np.bool_]) -> tuple[I64, I64]:
     members = perm[eligible[perm]]
     k = members.shape[0] // 2
@@ -136,6 +123,133 @@ def _uniform_choice(eligible: NDArray[np.bool_], u: F64) -> I64:
     return choice
 
 
+@njit(cache=True, nogil=True)
+def _offline_matching(
+    indptr: I64, indices: NDArray[np.int32], go_online: NDArray[np.bool_], r_tie: F64
+) -> tuple[I64, I64]:
+    """Locally dominant matching of the offline ties whose ends are both offline.
+
+    Tie k (in row order, counted at the entry ``i -> j`` with ``i < j``) has priority
+    ``r_tie[k]``; a tie is kept when its priority is the top at both ends. A citizen
+    already kept is never kept twice (ties between equal priorities), so the result is
+    a matching. Pairs come out in row order of their smaller end.
+    """
+    n = indptr.shape[0] - 1
+    best = np.full(n, -1.0)
+    t = 0
+    for i in range(n):
+        off_i = not go_online[i]
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            if j > i:
+                if off_i and not go_online[j]:
+                    p = r_tie[t]
+                    if p > best[i]:
+                        best[i] = p
+                    if p > best[j]:
+                        best[j] = p
+                t += 1
+    matched = np.zeros(n, dtype=np.bool_)
+    a = np.empty(n // 2, dtype=np.int64)
+    b = np.empty(n // 2, dtype=np.int64)
+    k = 0
+    t = 0
+    for i in range(n):
+        bi = best[i]
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            if j > i:
+                top = bi >= 0.0 and r_tie[t] == bi and best[j] == bi
+                if top and not matched[i] and not matched[j] and not go_online[j]:
+                    matched[i] = True
+                    matched[j] = True
+                    a[k] = i
+                    b[k] = j
+                    k += 1
+                t += 1
+    return a[:k], b[:k]
+
+
+@njit(cache=True, nogil=True)
+def _online_matching(
+    indptr: I64,
+    indices: NDArray[np.int32],
+    x: F64,
+    go_online: NDArray[np.bool_],
+    gamma: float,
+    u_pick: F64,
+    r_prop: F64,
+) -> tuple[I64, I64, I64]:
+    """Biased online proposals, then locally dominant matching of the proposals.
+
+    Each online citizen i picks one online followee j with probability proportional to
+    w = max(|x_i - x_j|, 1e-5)^-gamma: the entry where the running sum of w over its
+    row first exceeds ``u_pick[i]`` times the row's total. The proposal i -> j has
+    priority ``r_prop[i]`` and is kept when that is the top at both i and j.
+    """
+    n = indptr.shape[0] - 1
+    pick = np.full(n, -1, dtype=np.int64)
+    best = np.full(n, -1.0)
+    for i in range(n):
+        if not go_online[i]:
+            continue
+        xi = x[i]
+        total = 0.0
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            if go_online[j]:
+                total += _bias_weight(abs(xi - x[j]), gamma)
+        if total <= 0.0:
+            continue
+        target = u_pick[i] * total
+        acc = 0.0
+        chosen = -1
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            if go_online[j]:
+                acc += _bias_weight(abs(xi - x[j]), gamma)
+                chosen = e
+                if acc > target:
+                    break
+        pick[i] = chosen
+        j = indices[chosen]
+        p = r_prop[i]
+        if p > best[i]:
+            best[i] = p
+        if p > best[j]:
+            best[j] = p
+    matched = np.zeros(n, dtype=np.bool_)
+    a = np.empty(n // 2, dtype=np.int64)
+    b = np.empty(n // 2, dtype=np.int64)
+    entry = np.empty(n // 2, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        e = pick[i]
+        if e < 0:
+            continue
+        j = indices[e]
+        p = r_prop[i]
+        if best[i] == p and best[j] == p and not matched[i] and not matched[j]:
+            matched[i] = True
+            matched[j] = True
+            a[k] = i
+            b[k] = j
+            entry[k] = e
+            k += 1
+    return a[:k], b[:k], entry[:k]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _bias_weight(d: float, gamma: float) -> float:
+    """max(d, 1e-5)^-gamma, with the common cases gamma = 0 and 1 without a power."""
+    if gamma == 0.0:
+        return 1.0
+    d = max(d, _MIN_DIST)
+    if gamma == 1.0:
+        return 1.0 / d
+    return d ** (-gamma)
+
+
 def draw_encounters(
     x: F64,
     online_share: F64,
@@ -148,12 +262,16 @@ def draw_encounters(
     go_online = rng.random(n) < online_share
     off = network.offline
     on = network.online
-    r_off = rng.random(off.n_entries)
-    g_on = rng.random(on.n_entries)
-    r_prop = rng.random(n)
     if network.random_mixing:
+        rng.random(off.n_entries)  # empty layers: these two draw nothing
+        rng.random(on.n_entries)
+        r_prop = rng.random(n)
         perm = rng.permutation(n)
         u_dense = rng.random(n)
+    else:
+        r_tie = rng.random(off.n_entries // 2)  # one priority per offline tie
+        u_pick = rng.random(n)  # one uniform per citizen for its online proposal
+        r_prop = rng.random(n)
     a_parts: list[I64] = []
     b_parts: list[I64] = []
     online_parts: list[NDArray[np.bool_]] = []
@@ -189,21 +307,13 @@ def draw_encounters(
                 add(a, b, layer_online)
     else:
         if off.n_entries:
-            offline_ok = ~go_online[off.src] & ~go_online[off.indices]
-            pr = np.where(offline_ok, np.maximum(r_off, r_off[off.twin]), -1.0)
-            keep = match_proposals(off.src.astype(np.int64), off.indices.astype(np.int64), pr, n)
-            keep &= off.src < off.indices  # each tie once
-            add(off.src[keep], off.indices[keep], False)
+            a, b = _offline_matching(off.indptr, off.indices, go_online, r_tie)
+            add(a, b, False)
         if on.n_entries:
-            ok = go_online[on.src] & go_online[on.indices]
-            d = np.maximum(np.abs(x[on.src] - x[on.indices]), _MIN_DIST)
-            gumbel = -np.log(-np.log(np.clip(g_on, 1e-300, 1.0 - 1e-16)))
-            key = np.where(ok, gumbel - gamma * np.log(d), -np.inf)
-            entry = _segment_argmax(key, on)
-            prop = np.flatnonzero(entry >= 0)
-            to = on.indices[entry[prop]].astype(np.int64)
-            keep = match_proposals(prop, to, r_prop[prop], n)
-            add(prop[keep], to[keep], True, entry[prop][keep])
+            a, b, entry = _online_matching(
+                on.indptr, on.indices, x, go_online, float(gamma), u_pick, r_prop
+            )
+            add(a, b, True, entry)
     a = np.concatenate(a_parts) if a_parts else np.zeros(0, np.int64)
     b = np.concatenate(b_parts) if b_parts else np.zeros(0, np.int64)
     return Encounters(
