@@ -45,6 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from sim.network import Network
@@ -228,28 +229,35 @@ def _bimodality(n: F64, s1: F64, s2: F64, s3: F64, s4: F64) -> F64:
 def tie_stats(pop: Population, network: Network) -> tuple[F64, F64, F64]:
     """Per citizen: number of ties (both layers), ties to other groups, mean tie opinion.
 
-    Rows of a layer are contiguous (row i's entries follow row i-1's, and ``src`` is
-    ``np.repeat(arange(n), degree)``), so per-citizen sums are segment sums over the
-    entries, with one gather of the neighbours' values each.
+    One compiled pass over each layer's rows (numba): rows are contiguous, so each
+    citizen's sums run over its own entries with one read of each neighbour.
     """
     n = pop.size
     deg = np.zeros(n)
     cross = np.zeros(n)
     opin = np.zeros(n)
-    x, g = pop.opinion, pop.group
     for layer in (network.offline, network.online):
-        if layer.n_entries == 0:
-            continue
-        d = layer.degree
-        deg += d
-        dst = layer.indices
-        # ties to other groups: differences of a running count at the row bounds (exact)
-        running = np.zeros(layer.n_entries + 1, dtype=np.int64)
-        np.cumsum(g[dst] != np.repeat(g, d), out=running[1:])
-        cross += running[layer.indptr[1:]] - running[layer.indptr[:-1]]
-        rows = np.flatnonzero(d > 0)
-        opin[rows] += np.add.reduceat(x[dst], layer.indptr[rows])
+        if layer.n_entries:
+            deg += layer.degree
+            _tie_sums(layer.indptr, layer.indices, pop.group, pop.opinion, cross, opin)
     return deg, cross, _safe_div(opin, deg)
+
+
+@njit(cache=True, nogil=True)
+def _tie_sums(
+    indptr: I64, indices: NDArray[np.int32], group: NDArray[np.int8], x: F64, cross: F64, opin: F64
+) -> None:
+    """Add, per row, the ties to another group and the sum of the neighbours' opinions."""
+    for i in range(indptr.shape[0] - 1):
+        gi = group[i]
+        c = 0
+        s = 0.0
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            c += group[j] != gi
+            s += x[j]
+        cross[i] += c
+        opin[i] += s
 
 
 def compute_metrics(

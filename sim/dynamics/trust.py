@@ -18,6 +18,7 @@ move, so trust stays in [0, 1].
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from sim.config import TrustConfig
@@ -36,13 +37,37 @@ def similar_tie_mean(
     total = np.zeros(n)
     count = np.zeros(n, dtype=np.int64)
     for layer in (network.offline, network.online):
-        if layer.n_entries == 0:
-            continue
-        src, dst = layer.src, layer.indices
-        near = np.abs(x[src] - x[dst]) < eps[src]
-        total += np.bincount(src[near], weights=values[dst[near]], minlength=n)
-        count += np.bincount(src[near], minlength=n)
+        if layer.n_entries:
+            _similar_tie_sums(layer.indptr, layer.indices, values, x, eps, total, count)
     return np.divide(total, count, out=np.zeros(n), where=count > 0), count
+
+
+@njit(cache=True, nogil=True)
+def _similar_tie_sums(
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int32],
+    values: F64,
+    x: F64,
+    eps: F64,
+    total: F64,
+    count: NDArray[np.int64],
+) -> None:
+    """Add, per row, the sum and number of ``values[j]`` over ties with |x_i - x_j| < eps_i.
+
+    One compiled pass over the rows (numba), summing each row in entry order.
+    """
+    for i in range(indptr.shape[0] - 1):
+        xi = x[i]
+        ei = eps[i]
+        s = 0.0
+        c = 0
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            if abs(xi - x[j]) < ei:
+                s += values[j]
+                c += 1
+        total[i] += s
+        count[i] += c
 
 
 def trust(
