@@ -854,6 +854,18 @@ def check(cfg: RunConfig) -> RunConfig:
     _check_population(cfg.population)
     _check_network(cfg.network, cfg.population.size)
     _check_dynamics(cfg.dynamics)
+    i = cfg.dynamics.influence
+    if (
+        i.enabled
+        and i.update == "synchronous"
+        and i.weighting == "similarity"
+        and cfg.network.kind == "random_mixing"
+    ):
+        raise ConfigError(
+            "dynamics.influence.weighting",
+            "similarity with update=synchronous averages over each citizen's ties, so it "
+            "needs a network (network.kind multiplex, regular or caveman), not random_mixing",
+        )
     _check_scenario(cfg.scenario, cfg)
     _check_policy(cfg.policy, cfg)
     return cfg

@@ -122,6 +122,11 @@ CONTRADICTIONS = [
     ["network=regular", "population.size=1001", "network.degree=3"],
     ["population.size=100", "network=regular", "network.degree=100"],
     ["population.size=100", "population.municipalities=101"],
+    [
+        "network=random_mixing",
+        "dynamics.influence.update=synchronous",
+        "dynamics.influence.weighting=similarity",
+    ],
 ]
 
 

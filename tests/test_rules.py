@@ -5,17 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.api import compose
 from sim.config import (
     BubblesConfig,
+    ConfigError,
     InfluenceConfig,
     ParticipationConfig,
     PrejudiceConfig,
     TensionConfig,
     TrustConfig,
+    validate,
 )
 from sim.dynamics.bubbles import offline_turnover, unfollow
 from sim.dynamics.encounters import Encounters, draw_encounters, match_proposals
-from sim.dynamics.influence import hk_update, influence
+from sim.dynamics.influence import hk_update, influence, similarity_update
 from sim.dynamics.participation import participation
 from sim.dynamics.prejudice import prejudice
 from sim.dynamics.tension import local_spread, tension
@@ -112,6 +115,49 @@ def test_hk_complete_mixing_hand_case():
     x = np.array([0.0, 0.1, 0.5, 1.0])
     new = hk_update(x, np.full(4, 0.15), _empty_network(4))
     np.testing.assert_allclose(new, [0.05, 0.05, 0.5, 1.0])
+
+
+def test_synchronous_similarity_is_flache_macy_averaging_hand_case():
+    """Path 0-1-2 offline plus a follow 2->0 online: each moves by mu * mean w d, damped."""
+    x = np.array([0.2, 0.4, 0.9])
+    net = Network(
+        symmetric_layer(np.array([0, 1]), np.array([1, 2]), 3),
+        directed_layer(np.array([2]), np.array([0]), 3),
+    )
+    w = lambda d: 1 - 2 * abs(d)  # noqa: E731  (negative influence: c = 2)
+    d01, d12, d20 = 0.2, 0.5, -0.7
+    delta = np.array(
+        [
+            0.5 * w(d01) * d01,
+            0.5 * (w(-d01) * -d01 + w(d12) * d12) / 2,
+            0.5 * (w(-d12) * -d12 + w(d20) * d20) / 2,
+        ]
+    )
+    want = np.where(delta > 0, x + delta * (1 - x), x + delta * x)
+    np.testing.assert_allclose(similarity_update(x, 0.5, True, net), want)
+    # through the rule: the same, and a tie-less citizen stays put
+    x2 = np.array([0.2, 0.4, 0.9, 0.33])
+    net2 = Network(
+        symmetric_layer(np.array([0, 1]), np.array([1, 2]), 4),
+        directed_layer(np.array([2]), np.array([0]), 4),
+    )
+    cfg = InfluenceConfig(update="synchronous", weighting="similarity", negative_influence=True)
+    influence(x2, np.full(4, 0.2), 0.5, cfg, _pairs([], [], x=x2), net2, None, _rng())
+    np.testing.assert_allclose(x2[:3], want)
+    assert x2[3] == 0.33
+
+
+def test_synchronous_similarity_needs_a_network():
+    with pytest.raises(ConfigError, match="needs a network"):
+        validate(
+            compose(
+                [
+                    "preset=deffuant",
+                    "dynamics.influence.update=synchronous",
+                    "dynamics.influence.weighting=similarity",
+                ]
+            )
+        )
 
 
 def test_noise_redraws_the_configured_share():

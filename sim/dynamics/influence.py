@@ -16,7 +16,10 @@ never change, with it a lasting diversity of opinion survives.
 
 Synchronous (Hegselmann & Krause 2002): every citizen moves at once to the mean
 opinion of everyone within its bound (itself included): over all citizens under random
-mixing, over its ties on a network.
+mixing, over its ties on a network. With similarity weighting, synchronous is Flache &
+Macy's (2011) own aggregation: every citizen moves at once by mu times the weighted mean
+of (x_j - x_i) over all its ties, the weights as above (negative ones push away), damped
+as above. Their rate is 1/2 (mu = 0.5); it needs a network (ties to average over).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from sim.config import InfluenceConfig
 from sim.dynamics.encounters import Encounters
 from sim.network import Network
 
-__all__ = ["hk_update", "influence"]
+__all__ = ["hk_update", "influence", "similarity_update"]
 
 F64 = NDArray[np.float64]
 
@@ -85,6 +88,28 @@ def hk_update(x: F64, eps: F64, network: Network) -> F64:
     return total / count
 
 
+def similarity_update(x: F64, mu: float, negative: bool, network: Network) -> F64:
+    """Synchronous Flache & Macy (2011) update over the ties; returns the new opinions.
+
+    Each citizen i moves by mu * sum_j w_ij (x_j - x_i) / k_i over its k_i tie entries in
+    both layers, with w_ij = 1 - c |x_j - x_i| (c = 2 with negative influence, else 1),
+    damped by the distance to the bound it heads for. A citizen without ties stays put.
+    """
+    n = int(x.shape[0])
+    c = 2.0 if negative else 1.0
+    total = np.zeros(n)
+    count = np.zeros(n)
+    for layer in (network.offline, network.online):
+        if layer.n_entries == 0:
+            continue
+        src, dst = layer.src, layer.indices
+        d = x[dst] - x[src]
+        total += np.bincount(src, weights=(1.0 - c * np.abs(d)) * d, minlength=n)
+        count += np.bincount(src, minlength=n)
+    delta = mu * total / np.maximum(count, 1.0)
+    return _damp(x, delta)
+
+
 def influence(
     x: F64,
     eps: F64,
@@ -104,7 +129,9 @@ def influence(
     u_noise = rng.random(n)
     z = rng.standard_normal(n)
     u_new = rng.random(n)
-    if cfg.update == "synchronous":
+    if cfg.update == "synchronous" and cfg.weighting == "similarity":
+        x[:] = similarity_update(x, mu, cfg.negative_influence, network)
+    elif cfg.update == "synchronous":
         x[:] = hk_update(x, eps, network)
     else:
         _pairwise(x, eps, mu, cfg, enc)
