@@ -852,64 +852,77 @@ def study_pair_law(sz: Sizes) -> dict[str, Any]:
     return out
 
 
+#: Flache & Macy (2011) aggregate over all neighbours at once ("synchronous" with
+#: similarity weights); "pairwise" is our weekly meeting of one partner.
+FM_UPDATES = ("synchronous", "pairwise")
+
+
 def study_flache_macy(sz: Sizes) -> dict[str, Any]:
-    """Flache & Macy (2011): long-range ties on a connected-caveman graph."""
+    """Flache & Macy (2011): long-range ties on a connected-caveman graph.
+
+    Run with their aggregation (every citizen moves at once by the weighted mean over all
+    its ties) and with our weekly pairwise meetings, each with and without negative
+    influence.
+    """
     runs = []
     paths: dict[str, list[float]] = {}
-    for neg in (True, False):
-        for lr in sz.fm_long_range:
-            cfg = base_config(
-                [
-                    "preset=deffuant",
-                    "network=caveman",
-                    f"network.cave_size={sz.fm_cave}",
-                    f"network.long_range={lr}",
-                    f"population.size={sz.fm_n}",
-                    "dynamics.influence.weighting=similarity",
-                    f"dynamics.influence.negative_influence={str(neg).lower()}",
-                ]
-            )
-            acc = []
-            for seed in range(sz.fm_seeds):
-                final, path = flache_macy_run(cfg, seed, weeks=sz.fm_weeks, every=sz.fm_every)
-                runs.append(
-                    {
-                        "negative": neg,
-                        "long_range": lr,
-                        "seed": seed,
-                        "final": final,
-                        "path": path.tolist(),
-                    }
+    for update in FM_UPDATES:
+        for neg in (True, False):
+            for lr in sz.fm_long_range:
+                cfg = base_config(
+                    [
+                        "preset=deffuant",
+                        "network=caveman",
+                        f"network.cave_size={sz.fm_cave}",
+                        f"network.long_range={lr}",
+                        f"population.size={sz.fm_n}",
+                        "dynamics.influence.weighting=similarity",
+                        f"dynamics.influence.update={update}",
+                        f"dynamics.influence.negative_influence={str(neg).lower()}",
+                    ]
                 )
-                acc.append(path)
-            paths[f"{neg}:{lr}"] = np.mean(acc, axis=0).tolist()
-            _log(f"flache-macy negative={neg} long_range={lr} done")
+                acc = []
+                for seed in range(sz.fm_seeds):
+                    final, path = flache_macy_run(cfg, seed, weeks=sz.fm_weeks, every=sz.fm_every)
+                    runs.append(
+                        {
+                            "update": update,
+                            "negative": neg,
+                            "long_range": lr,
+                            "seed": seed,
+                            "final": final,
+                            "path": path.tolist(),
+                        }
+                    )
+                    acc.append(path)
+                paths[f"{update}:{neg}:{lr}"] = np.mean(acc, axis=0).tolist()
+                _log(f"flache-macy update={update} negative={neg} long_range={lr} done")
     early = min(50, sz.fm_weeks)
     k_early = early // sz.fm_every - 1
     table = []
-    for neg in (True, False):
-        for lr in sz.fm_long_range:
-            r = [x for x in runs if x["negative"] == neg and x["long_range"] == lr]
-            table.append(
-                {
-                    "negative": neg,
-                    "long_range": lr,
-                    "final_mean": float(np.mean([x["final"] for x in r])),
-                    "final_sd": float(np.std([x["final"] for x in r], ddof=1))
-                    if len(r) > 1
-                    else 0.0,
-                    f"week_{early}_mean": float(np.mean([x["path"][k_early] for x in r])),
-                }
-            )
     trend = {}
-    for neg in (True, False):
-        key = "final" if neg else "early"
-        xs, ys = [], []
-        for x in runs:
-            if x["negative"] == neg:
-                xs.append(x["long_range"])
-                ys.append(x["final"] if neg else x["path"][k_early])
-        trend[str(neg)] = {"measure": key, **_spearman(xs, ys)}
+    for update in FM_UPDATES:
+        for neg in (True, False):
+            sel = [x for x in runs if x["update"] == update and x["negative"] == neg]
+            for lr in sz.fm_long_range:
+                r = [x for x in sel if x["long_range"] == lr]
+                finals = [x["final"] for x in r]
+                table.append(
+                    {
+                        "update": update,
+                        "negative": neg,
+                        "long_range": lr,
+                        "final_mean": float(np.mean(finals)),
+                        "final_sd": float(np.std(finals, ddof=1)) if len(r) > 1 else 0.0,
+                        f"week_{early}_mean": float(np.mean([x["path"][k_early] for x in r])),
+                    }
+                )
+            # with negative influence the end state is the outcome; with positive influence
+            # every run ends in consensus, so the claim is about the way there (week `early`)
+            key = "final" if neg else "early"
+            xs = [x["long_range"] for x in sel]
+            ys = [x["final"] if neg else x["path"][k_early] for x in sel]
+            trend[f"{update}:{neg}"] = {"measure": key, **_spearman(xs, ys)}
     for x in runs:
         del x["path"]
     return {
@@ -918,6 +931,7 @@ def study_flache_macy(sz: Sizes) -> dict[str, Any]:
         "weeks": sz.fm_weeks,
         "early_week": early,
         "every": sz.fm_every,
+        "updates": list(FM_UPDATES),
         "table": table,
         "trend_with_long_range": trend,
         "mean_paths": paths,
@@ -1142,57 +1156,67 @@ def _figure_docking(res: dict[str, Any], path: Path) -> None:
     save_figure(fig, path)
 
 
+_FM_TITLE = {"synchronous": "Flache & Macy averaging", "pairwise": "weekly pairwise meetings"}
+
+
 def _figure_fm(res: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     from sim.plots import save_figure
 
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.5), constrained_layout=True)
-    tab = res["table"]
+    updates = res.get("updates", ["pairwise"])
+    fig, axes = plt.subplots(
+        len(updates), 3, figsize=(16, 4.2 * len(updates)), constrained_layout=True, squeeze=False
+    )
     early = res["early_week"]
-    for neg, ax, key, title in (
-        (True, axes[0], "final_mean", f"with negative influence: week {res['weeks']}"),
-        (False, axes[1], f"week_{early}_mean", f"positive influence only: week {early}"),
-    ):
-        rows = [t for t in tab if t["negative"] == neg]
-        ax.plot(
-            [t["long_range"] for t in rows],
-            [t[key] for t in rows],
-            "o-",
-            color="C3" if neg else "C2",
+    lr_max = max(t["long_range"] for t in res["table"])
+    for row, update in zip(axes, updates, strict=True):
+        tab = [t for t in res["table"] if t.get("update", "pairwise") == update]
+        for neg, ax, key, what in (
+            (True, row[0], "final_mean", f"with negative influence: week {res['weeks']:,}"),
+            (False, row[1], f"week_{early}_mean", f"positive influence only: week {early}"),
+        ):
+            rows = [t for t in tab if t["negative"] == neg]
+            color = "C3" if neg else "C2"
+            ax.plot([t["long_range"] for t in rows], [t[key] for t in rows], "o-", color=color)
+            if neg:
+                pts = [
+                    x
+                    for x in res["runs"]
+                    if x["negative"] and x.get("update", "pairwise") == update
+                ]
+                ax.scatter(
+                    [x["long_range"] for x in pts],
+                    [x["final"] for x in pts],
+                    s=6,
+                    alpha=0.3,
+                    color=color,
+                )
+            ax.set_xlabel("long-range ties added per citizen")
+            ax.set_ylabel("polarisation (variance of pairwise distances)")
+            ax.set_title(f"{_FM_TITLE[update]}, {what}")
+            ax.grid(alpha=0.3)
+        every = res["every"]
+        for neg in (True, False):
+            for lr in (0.0, lr_max):
+                mean = res["mean_paths"].get(f"{update}:{neg}:{lr}")
+                if mean is None:
+                    continue
+                row[2].plot(
+                    every * (1 + np.arange(len(mean))),
+                    mean,
+                    color="C3" if neg else "C2",
+                    ls="-" if lr == 0.0 else "--",
+                    label=f"{'negative' if neg else 'positive only'}, {lr:g} long-range ties",
+                )
+        row[2].set_xscale("log")
+        row[2].set_xlabel("week")
+        row[2].set_ylabel("polarisation (mean over runs)")
+        row[2].set_title(
+            f"{_FM_TITLE[update]}: caveman, {res['n']} citizens in caves of {res['cave']}"
         )
-        pts = [x for x in res["runs"] if x["negative"] == neg]
-        if neg:
-            ax.scatter(
-                [x["long_range"] for x in pts],
-                [x["final"] for x in pts],
-                s=6,
-                alpha=0.3,
-                color="C3",
-            )
-        ax.set_xlabel("long-range ties added per citizen")
-        ax.set_ylabel("polarisation (variance of pairwise distances)")
-        ax.set_title(title)
-        ax.grid(alpha=0.3)
-    every = res["every"]
-    for key, mean in res["mean_paths"].items():
-        neg_s, lr = key.split(":")
-        if float(lr) not in (0.0, max(t["long_range"] for t in tab)):
-            continue
-        weeks = every * (1 + np.arange(len(mean)))
-        axes[2].plot(
-            weeks,
-            mean,
-            color="C3" if neg_s == "True" else "C2",
-            ls="-" if float(lr) == 0.0 else "--",
-            label=f"{'negative' if neg_s == 'True' else 'positive only'}, {lr} long-range ties",
-        )
-    axes[2].set_xscale("log")
-    axes[2].set_xlabel("week")
-    axes[2].set_ylabel("polarisation (mean over runs)")
-    axes[2].set_title(f"Connected caveman, {res['n']} citizens in caves of {res['cave']}")
-    axes[2].legend(fontsize=8)
-    axes[2].grid(alpha=0.3)
+        row[2].legend(fontsize=8)
+        row[2].grid(alpha=0.3)
     save_figure(fig, path)
 
 
@@ -1392,6 +1416,7 @@ def markdown_tables(results: dict[str, Any]) -> dict[str, str]:
         early = fm["early_week"]
         out["flache_macy"] = _md(
             [
+                "update",
                 "influence",
                 "long-range ties per citizen",
                 f"polarisation, week {early}",
@@ -1399,6 +1424,7 @@ def markdown_tables(results: dict[str, Any]) -> dict[str, str]:
             ],
             [
                 [
+                    _FM_TITLE[t.get("update", "pairwise")],
                     "negative and positive" if t["negative"] else "positive only",
                     f"{t['long_range']:.2f}",
                     f"{t[f'week_{early}_mean']:.3f}",
@@ -1408,9 +1434,10 @@ def markdown_tables(results: dict[str, Any]) -> dict[str, str]:
             ],
         )
         out["flache_macy_trend"] = "; ".join(
-            f"{'negative' if neg == 'True' else 'positive only'}: Spearman rho "
+            f"{_FM_TITLE[key.split(':')[0]] if ':' in key else _FM_TITLE['pairwise']}, "
+            f"{'negative' if key.endswith('True') else 'positive only'}: Spearman rho "
             f"{v['spearman_rho']:+.2f} (p = {v['pvalue']:.2g}) on the {v['measure']} value"
-            for neg, v in fm["trend_with_long_range"].items()
+            for key, v in fm["trend_with_long_range"].items()
         )
     return out
 
