@@ -32,7 +32,13 @@ directory, rebuild the catalogue (``cohesion-sim-report DIR`` does). Example::
             "WHERE metric = 'cohesion_index' AND scope = 'all' GROUP BY ALL").df()
 
 The file is written under a temporary name and renamed into place, so a reader never
-sees a half-built catalogue.
+sees a half-built catalogue. If it is deleted, or damaged (say by a disk that filled up
+or a copy cut short), rebuild it from the run directories with::
+
+    cohesion-sim-catalogue multirun/quick
+
+Opening a damaged catalogue raises :class:`CatalogueError`, whose one-line message names
+that command.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ from sim.sweep.progress import MANIFEST
 
 __all__ = [
     "CATALOGUE",
+    "CatalogueError",
     "build_catalogue",
     "connect",
     "find_run_dirs",
@@ -61,6 +68,12 @@ __all__ = [
 ]
 
 CATALOGUE = "results.duckdb"
+
+
+class CatalogueError(Exception):
+    """A catalogue that cannot be read; the message says how to rebuild it."""
+
+
 #: Overrides that are columns of their own (or not about the model).
 _OWN_KEYS = ("policy", "scenario", "seed")
 _SKIP_DIRS = {"report", "__pycache__"}
@@ -306,6 +319,7 @@ def build_catalogue(sweep_dir: str | Path) -> Path:
             con.execute("CHECKPOINT")
         finally:
             con.close()
+        Path(f"{final}.wal").unlink(missing_ok=True)  # a stale log would be replayed
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
@@ -313,13 +327,35 @@ def build_catalogue(sweep_dir: str | Path) -> Path:
     return final
 
 
+def _damaged(path: Path, error: BaseException) -> CatalogueError:
+    """The error for a catalogue that cannot be read: what, and the command to rebuild it."""
+    text = " ".join(str(error).split())
+    text = text if len(text) <= 160 else text[:157] + "..."
+    return CatalogueError(
+        f"the catalogue {path} cannot be read ({type(error).__name__}: {text}); "
+        f"rebuild it from the run files with: cohesion-sim-catalogue {path.parent}"
+    )
+
+
 def connect(sweep_dir: str | Path, *, rebuild: bool = False) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the catalogue (built first if absent, moved, or asked)."""
+    """A read-only connection to the catalogue (built first if absent, moved, or asked).
+
+    Raises:
+        CatalogueError: the file is there but damaged (not a DuckDB file, truncated,
+            tables missing); its message names the command that rebuilds it.
+    """
     root = Path(sweep_dir).resolve()
     path = root / CATALOGUE
     if not rebuild and path.is_file():
-        con = duckdb.connect(str(path), read_only=True)
-        row = con.execute("SELECT sweep_dir FROM meta").fetchone()
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as e:
+            raise _damaged(path, e) from None
+        try:
+            row = con.execute("SELECT sweep_dir FROM meta").fetchone()
+        except duckdb.Error as e:
+            con.close()
+            raise _damaged(path, e) from None
         if row is not None and row[0] == str(root):
             return con
         con.close()
@@ -328,10 +364,47 @@ def connect(sweep_dir: str | Path, *, rebuild: bool = False) -> duckdb.DuckDBPyC
 
 
 def load_runs(sweep_dir: str | Path) -> pd.DataFrame:
-    """The ``runs`` table as a DataFrame (``attrs`` lists the parameter columns)."""
+    """The ``runs`` table as a DataFrame (``attrs`` lists the parameter columns).
+
+    Raises:
+        CatalogueError: the catalogue is damaged (the message says how to rebuild it).
+    """
     with connect(sweep_dir) as con:
-        runs = con.execute("SELECT * FROM runs").df()
-        cols = con.execute("SELECT name, kind FROM columns").fetchall()
+        try:
+            runs = con.execute("SELECT * FROM runs").df()
+            cols = con.execute("SELECT name, kind FROM columns").fetchall()
+        except duckdb.Error as e:
+            raise _damaged(Path(sweep_dir).resolve() / CATALOGUE, e) from None
     runs.attrs["swept"] = [n for n, k in cols if k == "swept"]
     runs.attrs["uncertain"] = [n for n, k in cols if k == "uncertain"]
     return runs
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``cohesion-sim-catalogue SWEEP_DIR``: rebuild ``results.duckdb`` from the run files."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="cohesion-sim-catalogue",
+        description="Rebuild a sweep's results.duckdb from its run directories (after it "
+        "was deleted or damaged, or the directory was moved).",
+    )
+    parser.add_argument("sweep_dir", type=Path, help="the sweep directory (hydra.sweep.dir)")
+    args = parser.parse_args(argv)
+    if not args.sweep_dir.is_dir():
+        print(f"cohesion-sim-catalogue: error: {args.sweep_dir}: not a directory", file=sys.stderr)
+        sys.exit(1)
+    try:
+        path = build_catalogue(args.sweep_dir)
+    except (OSError, duckdb.Error) as e:
+        print(f"cohesion-sim-catalogue: error: {type(e).__name__}: {e}", file=sys.stderr)
+        sys.exit(1)
+    runs = load_runs(args.sweep_dir)
+    counts = runs["status"].value_counts()
+    parts = ", ".join(f"{int(counts[s])} {s}" for s in sorted(counts.index))
+    print(f"catalogue: {path} ({len(runs)} runs: {parts or 'none'})")
+
+
+if __name__ == "__main__":
+    main()

@@ -44,7 +44,7 @@ from matplotlib.figure import Figure
 
 from sim.analysis import effects as fx
 from sim.analysis.effects import records
-from sim.catalogue import connect, load_runs
+from sim.catalogue import CatalogueError, connect, load_runs
 from sim.plots import COMPONENT_LABELS, DOMAIN_LABELS
 from sim.results import atomic_write
 
@@ -903,7 +903,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not args.sweep_dir.is_dir():
         print(f"cohesion-sim-report: error: {args.sweep_dir}: not a directory", file=sys.stderr)
         sys.exit(1)
-    rep = make_report(args.sweep_dir, metric=args.metric, rebuild=not args.no_rebuild)
+    try:
+        rep = make_report(args.sweep_dir, metric=args.metric, rebuild=not args.no_rebuild)
+    except CatalogueError as e:
+        print(f"cohesion-sim-report: error: {e}", file=sys.stderr)
+        sys.exit(1)
     runs = rep.tables["summary"]
     print(f"report: {rep.html}\nsummary: {rep.summary} ({len(runs)} rows)")
 
