@@ -13,15 +13,20 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from sim import api
 from sim.config import ConfigError, register_schema, validate
 from sim.errors import describe
+
+if TYPE_CHECKING:
+    from sim.sweep.callbacks import SweepOutcome
+    from sim.sweep.jobs import Sweep
 
 __all__ = ["main", "prevalidate", "task"]
 
@@ -120,6 +125,24 @@ def prevalidate(argv: Sequence[str]) -> str | None:
         _check_jobs(sweep.jobs, name, extra)
     except Exception as e:  # every failure becomes one line
         return describe(e)
+    return _unwritable(sweep)
+
+
+def _unwritable(sweep: Sweep) -> str | None:
+    """The one line if the command's output directory cannot be written, else None."""
+    from sim.sweep.guard import Unwritable, check_writable
+
+    key = "hydra.sweep.dir" if sweep.multirun else "hydra.run.dir"
+    if sweep.hydra is None:
+        return None
+    try:
+        path = Path(str(OmegaConf.select(sweep.hydra, key.removeprefix("hydra."))))
+    except Exception:  # an interpolation only Hydra's run can resolve: Hydra checks it
+        return None
+    try:
+        check_writable(path, key)
+    except Unwritable as e:
+        return str(e)
     return None
 
 
@@ -133,14 +156,40 @@ def main() -> None:
         error = prevalidate(sys.argv[1:])
         if error:
             _fail(error)
-    _app()
+    from sim.sweep.guard import SweepStop
+
+    try:
+        _app()
+    except SweepStop as e:  # a full disk, a locked or unwritable sweep dir: one line
+        _fail(str(e))
     from sim.sweep.callbacks import last_outcome
 
     outcome = last_outcome()
     if outcome is not None and (outcome.failed or outcome.missing or outcome.errors):
-        bad = outcome.failed + outcome.missing
-        first = outcome.errors[0] if outcome.errors else "a job did not finish"
-        _fail(
-            f"{bad} of {outcome.runs} runs did not complete (first: {first}); "
-            "run the same command again to redo them"
-        )
+        _fail(_outcome_message(outcome))
+
+
+def _outcome_message(outcome: SweepOutcome) -> str:
+    """The one line after a sweep some of whose runs did not complete."""
+    from sim.sweep.guard import disk_full_message
+
+    bad = outcome.failed + outcome.missing
+    first = outcome.errors[0] if outcome.errors else "a job did not finish"
+    if outcome.disk_full:
+        return disk_full_message(outcome.sweep_dir, first)
+    listed = ""
+    if outcome.unfinished:
+        names = outcome.unfinished
+        more = f" and {len(names) - 8} more" if len(names) > 8 else ""
+        cause = f" ({outcome.cause})" if outcome.cause else ""
+        listed = f"did not finish{cause}: {', '.join(names[:8])}{more}"
+        if not outcome.failed:
+            return (
+                f"{bad} of {outcome.runs} runs {listed}; "
+                "run the same command again to finish them (complete runs are kept)"
+            )
+        listed = f"; {listed}"
+    return (
+        f"{bad} of {outcome.runs} runs did not complete (first: {first}){listed}; "
+        "run the same command again to redo them (complete runs are kept)"
+    )

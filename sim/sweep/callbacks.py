@@ -4,12 +4,15 @@ Registered in ``configs/config.yaml`` under ``hydra.callbacks.sweep``, so every 
 gets it (``cohesion-sim -m ...`` and every experiment). Switch parts off with
 ``hydra.callbacks.sweep.report=false`` or ``hydra.callbacks.sweep.catalogue=false``.
 
-- ``on_multirun_start`` (in the launching process): writes the sweep's manifest (its
-  jobs and their number, for the progress lines) and prints what will run.
+- ``on_multirun_start`` (in the launching process, before the first job): refuses a
+  sweep directory that cannot be written, takes its lock (one sweep at a time, see
+  :mod:`sim.sweep.guard`), writes the sweep's manifest (its jobs and their number, for
+  the progress lines) and prints what will run.
 - ``on_multirun_end`` (in the launching process, after every job): rebuilds
   ``results.duckdb`` from the run directories (:func:`sim.catalogue.build_catalogue`),
   writes ``report/index.html`` and ``summary.csv`` (:func:`sim.report.make_report`),
-  and prints where they are and how many runs failed.
+  and prints where they are and how many runs failed or did not finish; then releases
+  the lock.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from sim.sweep import progress
+from sim.sweep.guard import check_writable, is_disk_full, lock_sweep, unlock_sweep
 from sim.sweep.jobs import jobs_of
 
 __all__ = ["SweepCallback", "SweepOutcome", "last_outcome"]
@@ -39,9 +43,19 @@ class SweepOutcome:
     failed: int = 0
     missing: int = 0
     errors: list[str] = field(default_factory=list)
+    #: Runs of the sweep that started and did not finish (no run.json), and why.
+    unfinished: list[str] = field(default_factory=list)
+    cause: str = ""
+    #: The catalogue or report could not be written because the disk is full.
+    disk_full: bool = False
 
 
 _LAST: list[SweepOutcome] = []
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else ""
 
 
 def last_outcome() -> SweepOutcome | None:
@@ -76,6 +90,8 @@ class SweepCallback(Callback):
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Write the manifest and say what will run."""
         sweep_dir = Path(config.hydra.sweep.dir).absolute()
+        check_writable(sweep_dir)
+        lock_sweep(sweep_dir)
         jobs = sweep_jobs(config)
         progress.start(sweep_dir, jobs)
         launcher = OmegaConf.select(config, "hydra.runtime.choices.hydra/launcher") or "basic"
@@ -87,13 +103,15 @@ class SweepCallback(Callback):
         sweep_dir = Path(config.hydra.sweep.dir).absolute()
         outcome = SweepOutcome(sweep_dir)
         _LAST.append(outcome)
-        if not self.catalogue:
-            return
         try:
-            self._finish(sweep_dir, outcome)
+            if self.catalogue:
+                self._finish(sweep_dir, outcome)
         except Exception as e:  # Hydra would only warn; the CLI exits 1 with this line
-            outcome.errors.append(f"catalogue: {type(e).__name__}: {e}")
+            outcome.disk_full = is_disk_full(e)
+            outcome.errors.append(f"catalogue: {type(e).__name__}: {_first_line(e)}")
             print(f"sweep: the catalogue failed: {type(e).__name__}: {e}", file=sys.stderr)
+        finally:
+            unlock_sweep(sweep_dir)
 
     def _finish(self, sweep_dir: Path, outcome: SweepOutcome) -> None:
         from sim.catalogue import build_catalogue, load_runs
@@ -108,8 +126,9 @@ class SweepCallback(Callback):
         if p.total is not None and p.total > outcome.runs:  # jobs that never started
             outcome.missing += p.total - outcome.runs
             outcome.runs = p.total
+        unfinished_note = f", {outcome.missing} did not finish" if outcome.missing else ""
         print(
-            f"sweep: {outcome.runs} runs ({outcome.failed} failed), "
+            f"sweep: {outcome.runs} runs ({outcome.failed} failed{unfinished_note}), "
             f"{p.elapsed_text} elapsed; catalogue: {path}",
             flush=True,
         )
@@ -117,13 +136,23 @@ class SweepCallback(Callback):
             failed = current[current["status"] == "failed"]
             for run, err in zip(failed["run"], failed["error"], strict=True):
                 outcome.errors.append(f"{run}: {err}")
+        outcome.unfinished = sorted(current.loc[current["status"] == "incomplete", "run"])
+        if outcome.unfinished:
+            from sim.sweep.launcher import worker_deaths
+
+            deaths = worker_deaths()
+            outcome.cause = deaths[-1] if deaths else ""
+            note = f" ({outcome.cause})" if outcome.cause else ""
+            for run in outcome.unfinished:
+                outcome.errors.append(f"{run}: did not finish{note}")
         if self.report:
             from sim.report import make_report
 
             try:
                 rep = make_report(sweep_dir, rebuild=False)
             except Exception as e:  # the runs and catalogue stay usable
-                outcome.errors.append(f"report: {type(e).__name__}: {e}")
+                outcome.disk_full = outcome.disk_full or is_disk_full(e)
+                outcome.errors.append(f"report: {type(e).__name__}: {_first_line(e)}")
                 print(f"sweep: the report failed: {type(e).__name__}: {e}", file=sys.stderr)
             else:
                 print(f"sweep: report: {rep.html}; summary: {rep.summary}", flush=True)

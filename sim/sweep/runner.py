@@ -14,12 +14,25 @@
    the uncertain parameters' values and the timings.
 5. An exception inside the run is caught: ``run.json`` records ``status: failed`` with
    the error, and the job returns normally so the sweep goes on.
+6. A full disk stops the sweep instead (:class:`sim.sweep.guard.DiskFull`): the run is
+   recorded as failed if that small file still fits, else it is absent; either way it
+   is redone when the sweep is run again. Before computing, a job checks that the disk
+   has room for a run as large as the largest this process has written (and for the
+   next job's Hydra record), so an overnight sweep on a filling disk stops at once
+   rather than computing runs it cannot keep.
+
+For the reliability tests only: a job whose run directory (relative to the sweep
+directory) is named by the environment variable ``COHESION_SIM_FAULT_KILL_RUN`` kills
+its own process with SIGKILL before writing its outputs, as an out-of-memory killer
+would.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import time
 import traceback
@@ -33,10 +46,14 @@ from sim.config import RunConfig, validate
 from sim.results import config_hash, run_info, write_json
 from sim.sweep import progress
 from sim.sweep.design import uncertainty_values
+from sim.sweep.guard import DiskFull, disk_full_message, free_bytes, is_disk_full
 
 __all__ = ["execute", "is_complete", "run_job"]
 
 _OUTPUTS = ("timeseries.parquet", "final_state.parquet")
+FAULT_KILL_RUN = "COHESION_SIM_FAULT_KILL_RUN"
+#: Bytes on disk of the largest run this process has written (its space estimate).
+_LARGEST_RUN = [0]
 
 
 def _now() -> str:
@@ -116,26 +133,82 @@ def execute(
         typed = validate(cfg)
         done = is_complete(run_dir, typed)
         if done is not None:
-            print(progress.record(sweep_dir, rel, "skipped").line(), flush=True)
+            print(_record(sweep_dir, rel, "skipped"), flush=True)
             return {**done, "skipped": True}
         _clean(run_dir)
-        info = _run(typed, run_dir, sweep_dir, extra, share_burn_in, t_job)
+        _check_space(run_dir, sweep_dir, rel)
+        info = _run(typed, run_dir, sweep_dir, rel, extra, share_burn_in, t_job)
+        _LARGEST_RUN[0] = max(_LARGEST_RUN[0], _disk_bytes(run_dir))
     except Exception as e:  # a failed run is recorded; the sweep goes on
         extra["finished_at"] = _now()
         info = _failed(typed, e, extra)
-        write_json(info, run_dir / "run.json")
+        _write_failed(info, e, run_dir, sweep_dir, rel)
     status = str(info.get("status"))
-    line = progress.record(sweep_dir, rel, status).line()
+    line = _record(sweep_dir, rel, status)
     if status == "failed":
         line += f"\n  run {rel} failed: {info.get('error')}"
     print(line, flush=True)
     return info
 
 
+def _record(sweep_dir: Path, rel: str, status: str) -> str:
+    """Log the job in the sweep's progress; the progress line (a full disk stops the sweep)."""
+    try:
+        return progress.record(sweep_dir, rel, status).line()
+    except OSError as e:
+        if is_disk_full(e):
+            what = f"the progress log could not be written after run {rel} ({status})"
+            raise DiskFull(disk_full_message(sweep_dir, what)) from e
+        raise
+
+
+def _write_failed(
+    info: dict[str, Any], error: Exception, run_dir: Path, sweep_dir: Path, rel: str
+) -> None:
+    """Record a failed run; if the disk is full, stop the sweep (run.json if it fits)."""
+    full = is_disk_full(error)
+    try:
+        write_json(info, run_dir / "run.json")
+    except OSError as e:
+        if not (full or is_disk_full(e)):
+            raise
+        full = True
+    if full:
+        with contextlib.suppress(OSError):
+            print(progress.record(sweep_dir, rel, "failed").line(), flush=True)
+        what = f"run {rel} could not be written: {info.get('error')}"
+        raise DiskFull(disk_full_message(sweep_dir, what)) from error
+
+
+def _disk_bytes(path: Path) -> int:
+    """Bytes a directory's files take on disk (allocated blocks)."""
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            with contextlib.suppress(OSError):
+                total += os.stat(os.path.join(root, f)).st_blocks * 512
+    return total
+
+
+def _check_space(run_dir: Path, sweep_dir: Path, rel: str) -> None:
+    """Stop before computing a run the disk has no room for (see the module docstring)."""
+    if not _LARGEST_RUN[0]:
+        return  # no estimate yet: the first run of this process just tries
+    need = _LARGEST_RUN[0] + _disk_bytes(run_dir / ".hydra")
+    free = free_bytes(run_dir)
+    if free < need:
+        what = (
+            f"run {rel} was not started: {free / 1e6:.2f} MB free, "
+            f"a run needs about {need / 1e6:.2f} MB"
+        )
+        raise DiskFull(disk_full_message(sweep_dir, what))
+
+
 def _run(
     typed: RunConfig,
     run_dir: Path,
     sweep_dir: Path,
+    rel: str,
     extra: dict[str, Any],
     share_burn_in: bool,
     t_job: float,
@@ -163,6 +236,8 @@ def _run(
     extra["timings"] = {"burn_in_s": round(t1 - t0, 4), "simulate_s": round(t2 - t1, 4)}
     extra["finished_at"] = _now()
     extra["timings"]["setup_s"] = round(t0 - t_job, 4)
+    if os.environ.get(FAULT_KILL_RUN) == rel:  # fault injection for the tests
+        os.kill(os.getpid(), signal.SIGKILL)
     return write_outputs(model, typed, run_dir, t2 - t0, extra)
 
 
