@@ -72,13 +72,13 @@ def unfollow(
     """Rewire the online layer in place after discordant encounters; returns rewirings."""
     n = int(x.shape[0])
     u_unf = rng.random(n)
-    r1 = rng.random((ATTEMPTS, n))
-    r2 = rng.random((ATTEMPTS, n))
-    r_acc = rng.random((ATTEMPTS, n))
     sel = enc.online & (enc.entry >= 0)
     who, entry, dist = enc.a[sel], enc.entry[sel], enc.distance[sel]
     go = (dist >= eps[who]) & (u_unf[who] < cfg.unfollow)
     who, entry = who[go], entry[go]
+    # Three (ATTEMPTS, n) arrays are drawn in full every week (common random numbers),
+    # one row at a time, keeping only the rewiring citizens' values.
+    r1, r2, r_acc = (np.stack([rng.random(n)[who] for _ in range(ATTEMPTS)]) for _ in range(3))
     if who.shape[0] == 0:
         return 0
     new = np.full(who.shape[0], -1, dtype=np.int64)
@@ -88,8 +88,8 @@ def unfollow(
         if todo.shape[0] == 0:
             break
         w = who[todo]
-        c = _candidates(w, x, eps, online, cfg, r1[k][w], r2[k][w], order)
-        accept_out = r_acc[k][w] < 1.0 - cfg.prejudice_homophily * prejudice[w]
+        c = _candidates(w, x, eps, online, cfg, r1[k][todo], r2[k][todo], order)
+        accept_out = r_acc[k][todo] < 1.0 - cfg.prejudice_homophily * prejudice[w]
         ok = (c != w) & ((group[c] == group[w]) | accept_out)
         ok &= ~csr_contains(online, w, c)
         new[todo[ok]] = c[ok]
