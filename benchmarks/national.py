@@ -13,37 +13,23 @@ core. Run it alone: it needs about half of this machine's memory.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import time
 
 import numpy as np
 
 from sim import api
+from sim.allocator import keep_freed_memory
 from sim.model import CohesionModel
-
-
-def keep_freed_memory() -> bool:
-    """Ask glibc to serve large arrays from its heap and keep freed memory for reuse.
-
-    By default every array above 32 MB is a fresh mapping, returned to the system when
-    freed and faulted in (and zeroed) again by the next one; at national scale that is
-    half of a week's CPU time. Equivalent to MALLOC_MMAP_MAX_=0 and a high
-    MALLOC_TRIM_THRESHOLD_ in the environment.
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return False
-    m_mmap_max, m_trim_threshold = -4, -1
-    return bool(libc.mallopt(m_mmap_max, 0) and libc.mallopt(m_trim_threshold, 2**31 - 1))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--weeks", type=int, default=2)
     ap.add_argument(
-        "--keep-freed-memory", action="store_true", help="see keep_freed_memory (glibc)"
+        "--keep-freed-memory",
+        action="store_true",
+        help="as the command line does (sim/allocator.py: glibc keeps freed memory)",
     )
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args()

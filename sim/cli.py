@@ -21,6 +21,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from sim import api
+from sim.allocator import keep_freed_memory
 from sim.config import ConfigError, register_schema, validate
 from sim.errors import describe
 
@@ -152,6 +153,7 @@ def main() -> None:
     After a sweep, the exit status is 1 if any run failed (the others are complete and
     in the catalogue; running the same command again redoes only the failed ones).
     """
+    keep_freed_memory()  # large arrays reuse freed memory, here and in sweep workers
     if not os.environ.get("HYDRA_FULL_ERROR"):
         error = prevalidate(sys.argv[1:])
         if error:

@@ -22,6 +22,7 @@ from mesa.time import Schedule
 from numpy.typing import NDArray
 from omegaconf import DictConfig
 
+from sim.allocator import release_free_memory
 from sim.checks import STATE_ARRAYS, check_state
 from sim.config import RunConfig, apply_drivers, validate
 from sim.dynamics import RULES, WRITES, Encounters, draw_encounters
@@ -89,6 +90,7 @@ class CohesionModel(mesa.Model):
             self.network: Network = build_network(
                 self.population, run_cfg.network, self.streams.seed_sequence("network")
             )
+            release_free_memory()  # the build's temporaries (sim/allocator.py)
         else:
             self.population = start.population()
             self.network = start.network()
