@@ -19,17 +19,60 @@ neighbours (homophilous tie dissolution, McPherson et al. 2001).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from sim.config import BubblesConfig
 from sim.dynamics.encounters import Encounters
 from sim.network import Layer, csr_contains
 
-__all__ = ["offline_turnover", "unfollow"]
+__all__ = ["offline_turnover", "opinion_order", "unfollow"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 ATTEMPTS = 3
+
+
+@njit(cache=True, nogil=True)
+def opinion_order(x: F64) -> I64:
+    """``np.argsort(x, kind="stable")`` for opinions in [0, 1], in linear time (numba).
+
+    A counting sort into N equal buckets of [0, 1] keeps citizens in index order within
+    a bucket; each bucket is then sorted stably by opinion (insertion sort when small,
+    merge sort when large), so the order, ties included, is the stable argsort's.
+    """
+    n = x.shape[0]
+    start = np.zeros(n + 1, dtype=np.int64)
+    bucket = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        b = min(max(int(x[i] * n), 0), n - 1)
+        bucket[i] = b
+        start[b + 1] += 1
+    for b in range(n):
+        start[b + 1] += start[b]
+    fill = start[:-1].copy()
+    order = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        b = bucket[i]
+        order[fill[b]] = i
+        fill[b] += 1
+    for b in range(n):
+        lo, hi = start[b], start[b + 1]
+        if hi - lo <= 1:
+            continue
+        if hi - lo > 32:
+            sub = order[lo:hi].copy()
+            order[lo:hi] = sub[np.argsort(x[sub], kind="mergesort")]
+            continue
+        for k in range(lo + 1, hi):
+            v = order[k]
+            xv = x[v]
+            m = k - 1
+            while m >= lo and x[order[m]] > xv:
+                order[m + 1] = order[m]
+                m -= 1
+            order[m + 1] = v
+    return order
 
 
 def _candidates(
@@ -82,7 +125,7 @@ def unfollow(
     if who.shape[0] == 0:
         return 0
     new = np.full(who.shape[0], -1, dtype=np.int64)
-    order = np.argsort(x, kind="stable") if cfg.new_follow == "recommend" else None
+    order = opinion_order(x) if cfg.new_follow == "recommend" else None
     for k in range(ATTEMPTS):
         todo = np.flatnonzero(new < 0)
         if todo.shape[0] == 0:
