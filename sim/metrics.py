@@ -56,6 +56,7 @@ __all__ = [
     "DOMAINS",
     "METRICS",
     "Scopes",
+    "TieSums",
     "compute_metrics",
     "esteban_ray",
     "tie_stats",
@@ -226,38 +227,118 @@ def _bimodality(n: F64, s1: F64, s2: F64, s3: F64, s4: F64) -> F64:
     return out
 
 
-def tie_stats(pop: Population, network: Network) -> tuple[F64, F64, F64]:
-    """Per citizen: number of ties (both layers), ties to other groups, mean tie opinion.
+@dataclass
+class TieSums:
+    """Per-citizen sums over the ties of both layers, filled by one pass over them.
 
-    One compiled pass over each layer's rows (numba): rows are contiguous, so each
-    citizen's sums run over its own entries with one read of each neighbour.
+    Attributes:
+        group: each citizen's group (the input for ``cross``).
+        degree: ties per citizen.
+        cross: ties to another group.
+        opinion_sum: sum of the neighbours' opinions.
+        near_sum, near_count: sum and number of a value over the ties within the
+            citizen's bound (filled when asked for, by the trust rule's contagion).
+        filled: whether a pass has filled them.
     """
-    n = pop.size
-    deg = np.zeros(n)
-    cross = np.zeros(n)
-    opin = np.zeros(n)
-    for layer in (network.offline, network.online):
-        if layer.n_entries:
-            deg += layer.degree
-            _tie_sums(layer.indptr, layer.indices, pop.group, pop.opinion, cross, opin)
-    return deg, cross, _safe_div(opin, deg)
+
+    group: NDArray[np.int8]
+    degree: F64
+    cross: F64
+    opinion_sum: F64
+    near_sum: F64
+    near_count: I64
+    filled: bool = False
+
+    @classmethod
+    def empty(cls, group: NDArray[np.int8]) -> TieSums:
+        """Zeroed sums for citizens of these groups."""
+        n = group.shape[0]
+        z = np.zeros
+        return cls(group, z(n), z(n), z(n), z(n), z(n, dtype=np.int64))
+
+    def fill(
+        self, network: Network, x: F64, eps: F64 | None = None, values: F64 | None = None
+    ) -> TieSums:
+        """Add one pass over both layers (with ``eps`` and ``values``: the near sums too).
+
+        One compiled loop over each layer's rows (numba). The neighbour's opinion, group
+        and value are packed into one record first, so that each tie entry costs one
+        random memory access: the pass is bound by memory latency, not arithmetic.
+        """
+        n = x.shape[0]
+        near = eps is not None and values is not None
+        rec = np.empty((n, 3 if near else 2))
+        rec[:, 0] = x
+        rec[:, 1] = self.group
+        if values is not None:
+            rec[:, 2] = values
+        bound = eps if eps is not None else x
+        for layer in (network.offline, network.online):
+            if layer.n_entries:
+                self.degree += layer.degree
+                _tie_pass(
+                    layer.indptr,
+                    layer.indices,
+                    rec,
+                    bound,
+                    near,
+                    self.cross,
+                    self.opinion_sum,
+                    self.near_sum,
+                    self.near_count,
+                )
+        self.filled = True
+        return self
+
+    def stats(self) -> tuple[F64, F64, F64]:
+        """(ties, ties to other groups, mean tie opinion), as :func:`tie_stats`."""
+        return self.degree, self.cross, _safe_div(self.opinion_sum, self.degree)
+
+
+def tie_stats(pop: Population, network: Network) -> tuple[F64, F64, F64]:
+    """Per citizen: number of ties (both layers), ties to other groups, mean tie opinion."""
+    return TieSums.empty(pop.group).fill(network, pop.opinion).stats()
 
 
 @njit(cache=True, nogil=True)
-def _tie_sums(
-    indptr: I64, indices: NDArray[np.int32], group: NDArray[np.int8], x: F64, cross: F64, opin: F64
+def _tie_pass(
+    indptr: I64,
+    indices: NDArray[np.int32],
+    rec: F64,
+    eps: F64,
+    near: bool,
+    cross: F64,
+    opin: F64,
+    near_sum: F64,
+    near_count: I64,
 ) -> None:
-    """Add, per row, the ties to another group and the sum of the neighbours' opinions."""
+    """Add, per row, the ties to another group and the sum of the neighbours' opinions.
+
+    With ``near``, also the sum and number of ``rec[j, 2]`` over the ties with
+    |x_i - x_j| < eps_i. ``rec`` holds opinion, group and value per citizen. Each row
+    is summed in entry order.
+    """
     for i in range(indptr.shape[0] - 1):
-        gi = group[i]
+        xi = rec[i, 0]
+        gi = rec[i, 1]
+        ei = eps[i]
         c = 0
         s = 0.0
+        ns = 0.0
+        nc = 0
         for e in range(indptr[i], indptr[i + 1]):
             j = indices[e]
-            c += group[j] != gi
-            s += x[j]
+            xj = rec[j, 0]
+            c += rec[j, 1] != gi
+            s += xj
+            if near and abs(xi - xj) < ei:
+                ns += rec[j, 2]
+                nc += 1
         cross[i] += c
         opin[i] += s
+        if near:
+            near_sum[i] += ns
+            near_count[i] += nc
 
 
 def compute_metrics(

@@ -185,6 +185,14 @@ class CohesionModel(mesa.Model):
             self._ties = tie_stats(self.population, self.network)
         return self._ties
 
+    def keep_tie_stats(self, stats: tuple[F64, F64, F64]) -> None:
+        """Cache this week's tie statistics, computed by a rule's own pass over the ties.
+
+        Valid for the current opinions and ties: the cache is dropped after any later
+        rule that may move them.
+        """
+        self._ties = stats
+
     def citizen(self, i: int) -> dict[str, Any]:
         """One citizen's state as a dict (for inspection, never on the hot path)."""
         pop = self.population

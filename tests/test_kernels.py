@@ -44,3 +44,17 @@ def test_similar_tie_mean_matches_a_direct_computation():
         near = [j for j in nbrs if abs(x[i] - x[j]) < eps[i]]
         assert count[i] == len(near)
         assert mean[i] == pytest.approx(np.mean(t[near]) if near else 0.0, rel=1e-12)
+
+
+def test_tie_statistics_from_the_trust_pass_equal_a_fresh_computation():
+    from sim.metrics import tie_stats
+    from sim.model import CohesionModel
+
+    from .conftest import small
+
+    m = CohesionModel(small("steps=3"))
+    for _ in range(3):
+        m.step()
+        assert m._ties is not None  # filled by the trust rule's pass, kept to recording
+        for cached, fresh in zip(m._ties, tie_stats(m.population, m.network), strict=True):
+            assert np.array_equal(cached, fresh)

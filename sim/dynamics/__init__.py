@@ -18,6 +18,7 @@ from sim.dynamics.participation import participation
 from sim.dynamics.prejudice import prejudice
 from sim.dynamics.tension import tension
 from sim.dynamics.trust import trust
+from sim.metrics import TieSums
 
 if TYPE_CHECKING:
     from sim.model import CohesionModel
@@ -55,6 +56,8 @@ def _bubbles(m: CohesionModel, enc: Encounters) -> None:
 
 def _trust(m: CohesionModel, enc: Encounters) -> None:
     p = m.population
+    cfg = m.cfg.dynamics.trust
+    ties = TieSums.empty(p.group) if cfg.spread > 0.0 else None  # filled in the same pass
     good, bad = trust(
         p.trust,
         p.trust_base,
@@ -64,9 +67,12 @@ def _trust(m: CohesionModel, enc: Encounters) -> None:
         m.tension[p.neighbourhood],
         m.government.position,
         m.network,
-        m.cfg.dynamics.trust,
+        cfg,
         m.streams["trust"],
+        ties,
     )
+    if ties is not None and ties.filled:
+        m.keep_tie_stats(ties.stats())
     m.counters["good_contacts"] += good
     m.counters["bad_contacts"] += bad
 

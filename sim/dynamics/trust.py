@@ -18,10 +18,10 @@ move, so trust stays in [0, 1].
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 from numpy.typing import NDArray
 
 from sim.config import TrustConfig
+from sim.metrics import TieSums
 from sim.network import Network
 
 __all__ = ["similar_tie_mean", "trust"]
@@ -30,44 +30,18 @@ F64 = NDArray[np.float64]
 
 
 def similar_tie_mean(
-    values: F64, x: F64, eps: F64, network: Network
+    values: F64, x: F64, eps: F64, network: Network, ties: TieSums | None = None
 ) -> tuple[F64, NDArray[np.int64]]:
-    """Mean of ``values`` over each citizen's ties (both layers) within its bound."""
-    n = x.shape[0]
-    total = np.zeros(n)
-    count = np.zeros(n, dtype=np.int64)
-    for layer in (network.offline, network.online):
-        if layer.n_entries:
-            _similar_tie_sums(layer.indptr, layer.indices, values, x, eps, total, count)
-    return np.divide(total, count, out=np.zeros(n), where=count > 0), count
+    """Mean of ``values`` over each citizen's ties (both layers) within its bound.
 
-
-@njit(cache=True, nogil=True)
-def _similar_tie_sums(
-    indptr: NDArray[np.int64],
-    indices: NDArray[np.int32],
-    values: F64,
-    x: F64,
-    eps: F64,
-    total: F64,
-    count: NDArray[np.int64],
-) -> None:
-    """Add, per row, the sum and number of ``values[j]`` over ties with |x_i - x_j| < eps_i.
-
-    One compiled pass over the rows (numba), summing each row in entry order.
+    ``ties``, if given, is filled by the same pass over the ties (sim/metrics.py), so
+    that the week's tie statistics cost no second pass.
     """
-    for i in range(indptr.shape[0] - 1):
-        xi = x[i]
-        ei = eps[i]
-        s = 0.0
-        c = 0
-        for e in range(indptr[i], indptr[i + 1]):
-            j = indices[e]
-            if abs(xi - x[j]) < ei:
-                s += values[j]
-                c += 1
-        total[i] += s
-        count[i] += c
+    n = x.shape[0]
+    sums = ties if ties is not None else TieSums.empty(np.zeros(n, dtype=np.int8))
+    sums.fill(network, x, eps, values)
+    total, count = sums.near_sum, sums.near_count
+    return np.divide(total, count, out=np.zeros(n), where=count > 0), count
 
 
 def trust(
@@ -81,8 +55,13 @@ def trust(
     network: Network,
     cfg: TrustConfig,
     rng: np.random.Generator,
+    ties: TieSums | None = None,
 ) -> tuple[int, int]:
-    """Update trust ``t`` in place; returns (good contacts, bad contacts)."""
+    """Update trust ``t`` in place; returns (good contacts, bad contacts).
+
+    ``ties``, if given, is filled with the week's tie sums by the contagion's pass
+    over the ties (when ``spread`` > 0).
+    """
     n = int(t.shape[0])
     u_contact = rng.random(n)
     u_bad = rng.random(n)
@@ -98,7 +77,7 @@ def trust(
     t[bad] -= cfg.bad_effect * t[bad]
     t[good] += cfg.good_effect * (1.0 - t[good])
     if cfg.spread > 0.0:
-        m, count = similar_tie_mean(t, x, eps, network)
+        m, count = similar_tie_mean(t, x, eps, network, ties)
         has = count > 0
         t[has] += cfg.spread * (m[has] - t[has])
     t -= cfg.gap_erosion * np.abs(x - gov_position) * t
