@@ -28,7 +28,14 @@ from sim.catalogue import main as catalogue_main
 from sim.cli import prevalidate
 from sim.report import main as report_main
 from sim.sweep import progress
-from sim.sweep.guard import SweepLocked, Unwritable, check_writable, lock_sweep, unlock_sweep
+from sim.sweep.guard import (
+    SweepLocked,
+    Unwritable,
+    check_writable,
+    free_bytes,
+    lock_sweep,
+    unlock_sweep,
+)
 from sim.sweep.runner import FAULT_KILL_RUN, execute
 from tests.conftest import CLI, run_cli
 
@@ -114,6 +121,12 @@ def tmpfs(tmp_path: Path):
 def test_full_disk_stops_the_sweep_and_a_bigger_disk_resumes_it(tmpfs, cli_env):
     sweep = tmpfs / "sweep"
     args = sweep_args(sweep, 4)
+    filler = tmpfs / "filler"  # a disk already full: refused before the first run
+    filler.write_bytes(bytes(free_bytes(tmpfs) - 32 * 1024))
+    msg = one_line(run_cli(*args, env=cli_env))
+    assert msg.startswith(f"the disk holding {sweep} is full (32 KiB free before the first run)")
+    assert not sweep.exists()
+    filler.unlink()
     msg = one_line(run_cli(*args, env=cli_env))
     assert msg.startswith(f"the disk holding {sweep} is full (run ")
     assert "free some space" in msg and "run the same command again" in msg

@@ -17,6 +17,7 @@ gets it (``cohesion-sim -m ...`` and every experiment). Switch parts off with
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,15 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig, OmegaConf
 
 from sim.sweep import progress
-from sim.sweep.guard import check_writable, is_disk_full, lock_sweep, unlock_sweep
+from sim.sweep.guard import (
+    DiskFull,
+    check_space,
+    check_writable,
+    disk_full_message,
+    is_disk_full,
+    lock_sweep,
+    unlock_sweep,
+)
 from sim.sweep.jobs import jobs_of
 
 __all__ = ["SweepCallback", "SweepOutcome", "last_outcome"]
@@ -56,6 +65,27 @@ _LAST: list[SweepOutcome] = []
 def _first_line(e: BaseException) -> str:
     text = str(e).strip()
     return text.splitlines()[0] if text else ""
+
+
+def _unstarted(sweep_dir: Path, done: list[str]) -> list[str]:
+    """Jobs of the manifest with no run directory, named by the overrides that vary."""
+    try:
+        manifest = json.loads((sweep_dir / ".sweep" / progress.MANIFEST).read_text())
+    except (OSError, ValueError):
+        return []
+    jobs = [list(j) for j in manifest.get("jobs") or []]
+    have = set(done)
+    missing = [j for j in jobs if " ".join(j) not in have]
+    values: dict[str, set[str]] = {}
+    for job in jobs:
+        for o in job:
+            key, _, value = o.partition("=")
+            values.setdefault(key, set()).add(value)
+    varying = {k for k, v in values.items() if len(v) > 1}
+    return [
+        "(" + " ".join(o for o in j if o.partition("=")[0] in varying or not varying) + ")"
+        for j in missing
+    ]
 
 
 def last_outcome() -> SweepOutcome | None:
@@ -91,9 +121,16 @@ class SweepCallback(Callback):
         """Write the manifest and say what will run."""
         sweep_dir = Path(config.hydra.sweep.dir).absolute()
         check_writable(sweep_dir)
-        lock_sweep(sweep_dir)
+        check_space(sweep_dir)
         jobs = sweep_jobs(config)
-        progress.start(sweep_dir, jobs)
+        try:
+            lock_sweep(sweep_dir)
+            progress.start(sweep_dir, jobs)
+        except OSError as e:
+            if is_disk_full(e):
+                what = "the sweep's manifest could not be written"
+                raise DiskFull(disk_full_message(sweep_dir, what)) from e
+            raise
         launcher = OmegaConf.select(config, "hydra.runtime.choices.hydra/launcher") or "basic"
         n = "some" if jobs is None else str(len(jobs))
         print(f"sweep: {n} runs into {sweep_dir} (launcher: {launcher})", flush=True)
@@ -137,6 +174,7 @@ class SweepCallback(Callback):
             for run, err in zip(failed["run"], failed["error"], strict=True):
                 outcome.errors.append(f"{run}: {err}")
         outcome.unfinished = sorted(current.loc[current["status"] == "incomplete", "run"])
+        outcome.unfinished += _unstarted(sweep_dir, list(runs["overrides"]))
         if outcome.unfinished:
             from sim.sweep.launcher import worker_deaths
 

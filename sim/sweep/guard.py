@@ -11,7 +11,9 @@ and what to do, never a traceback:
   (it does not wait: a sweep can last a night). The kernel releases the lock when its
   holder dies, so a sweep killed with SIGKILL never blocks its own resume.
 - :class:`DiskFull`: a job that cannot write because the disk is full stops the sweep
-  (every later run would fail the same way); the runs already complete are kept.
+  (every later run would fail the same way); the runs already complete are kept. A
+  sweep does not start on a disk with less than :data:`MIN_FREE` bytes free
+  (:func:`check_space`).
 
 These errors derive from :class:`SweepStop`, a ``BaseException``: Hydra's launchers
 record an ordinary exception of a job as a failed job and go on with the next one, and
@@ -33,6 +35,7 @@ __all__ = [
     "SweepLocked",
     "SweepStop",
     "Unwritable",
+    "check_space",
     "check_writable",
     "disk_full_message",
     "free_bytes",
@@ -139,6 +142,24 @@ def check_writable(path: Path, setting: str = "hydra.sweep.dir") -> None:
             f"cannot write the output directory {where}: {reason}; make it writable or "
             f"choose another directory with {setting}=PATH"
         )
+
+
+#: Free space a sweep needs before it starts: Hydra's own records (``multirun.yaml``,
+#: the first job's ``.hydra/``) take about 32 KiB, and Hydra's writes would fail with a
+#: traceback rather than this module's line.
+MIN_FREE = 64 * 1024
+
+
+def check_space(sweep_dir: Path, need: int = MIN_FREE) -> None:
+    """Refuse to start a sweep on a disk that is already (nearly) full.
+
+    Raises:
+        DiskFull: fewer than ``need`` bytes are free where the sweep would be written.
+    """
+    free = free_bytes(_existing(Path(sweep_dir)))
+    if free < need:
+        what = f"{free / 1024:.0f} KiB free before the first run"
+        raise DiskFull(disk_full_message(Path(sweep_dir).absolute(), what))
 
 
 _HELD: dict[Path, int] = {}
