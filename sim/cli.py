@@ -75,7 +75,17 @@ def task(cfg: DictConfig) -> None:
         _fail(str(e))
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     t0 = time.perf_counter()
-    result = api.run(typed, out_dir=out_dir, progress=typed.progress)
+    try:
+        result = api.run(typed, out_dir=out_dir, progress=typed.progress)
+    except OSError as e:
+        from sim.sweep.guard import is_disk_full
+
+        if not is_disk_full(e):
+            raise
+        _fail(
+            f"the disk holding {out_dir} is full ({type(e).__name__}: {e}); the run's files "
+            "were not kept: free some space and run the same command again"
+        )
     print(_summary(result, out_dir, time.perf_counter() - t0))
 
 

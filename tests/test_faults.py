@@ -192,6 +192,23 @@ def test_enospc_while_a_run_writes_counts_nothing_half_written(tmp_path, cli_env
     assert "3/3 runs done (1 already complete)" in out
 
 
+def test_enospc_in_a_single_run_ends_with_one_line(tmp_path, cli_env):
+    run_dir = tmp_path / "run"
+    r = subprocess.run(
+        [sys.executable, "-c", _FILL_DISK, *TINY, f"hydra.run.dir={run_dir}"],
+        env={**cli_env, "FAULT_FULL_AT_RUN": "run"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    msg = one_line(r)
+    assert msg.startswith(f"the disk holding {run_dir} is full (OSError: [Errno 28] ")
+    assert msg.endswith("free some space and run the same command again")
+    assert not (run_dir / "run.json").exists()
+    assert not list(run_dir.glob(".*.tmp"))
+
+
 # --------------------------------------------------------------------------- read-only
 
 
