@@ -137,7 +137,8 @@ def check_writable(path: Path, setting: str = "hydra.sweep.dir") -> None:
             if e.errno == errno.EROFS:
                 reason = "read-only file system"
     if reason is not None:
-        where = f"{Path(path).absolute()}" + (f" (in {target})" if target != Path(path) else "")
+        full = Path(path).absolute()
+        where = f"{full}" + (f" (in {target})" if target != full else "")
         raise Unwritable(
             f"cannot write the output directory {where}: {reason}; make it writable or "
             f"choose another directory with {setting}=PATH"
