@@ -13,7 +13,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 \
 	  $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; break; }; \
 	done)
 
-LINT_DIRS := $(wildcard sim tests benchmarks)
+LINT_DIRS := $(wildcard sim tests benchmarks hydra_plugins)
 
 .PHONY: run test test-all lint bench clean venv
 
