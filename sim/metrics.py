@@ -341,6 +341,65 @@ def _tie_pass(
             near_count[i] += nc
 
 
+#: The per-cell sums of compute_metrics, in the order _cell_sums returns them.
+_CELL_SUMS = (
+    "cnt", "t", "low", "p", "here", "part", "cross", "deg", "has",
+    "xh", "mh", "xxh", "mmh", "xmh", "s1", "s2", "s3", "s4",
+)  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _cell_sums(
+    cell: NDArray[np.int32],
+    n_cells: int,
+    x: F64,
+    t: F64,
+    p: F64,
+    here: F64,
+    part: F64,
+    deg: F64,
+    cross: F64,
+    tie_mean: F64,
+) -> tuple[F64, F64, NDArray[np.int64]]:
+    """Per cell: the sums named in ``_CELL_SUMS``, the largest ``here``, the histogram.
+
+    Each sum adds its citizens in index order, as ``np.bincount`` does, so the values
+    are those of one bincount per quantity.
+    """
+    out = np.zeros((18, n_cells))
+    tmax = np.zeros(n_cells)
+    hist = np.zeros((n_cells, ER_BINS), dtype=np.int64)
+    for i in range(x.shape[0]):
+        c = cell[i]
+        xi = x[i]
+        has = 1.0 if deg[i] > 0 else 0.0
+        x2 = xi * xi
+        xh = xi * has
+        mh = tie_mean[i] * has
+        out[0, c] += 1.0
+        out[1, c] += t[i]
+        out[2, c] += 1.0 if t[i] < LOW_TRUST else 0.0
+        out[3, c] += p[i]
+        out[4, c] += here[i]
+        out[5, c] += part[i]
+        out[6, c] += cross[i]
+        out[7, c] += deg[i]
+        out[8, c] += has
+        out[9, c] += xh
+        out[10, c] += mh
+        out[11, c] += xi * xh
+        out[12, c] += tie_mean[i] * mh
+        out[13, c] += xi * mh
+        out[14, c] += xi
+        out[15, c] += x2
+        out[16, c] += x2 * xi
+        out[17, c] += x2 * x2
+        if here[i] > tmax[c]:
+            tmax[c] = here[i]
+        hist[c, min(int(xi * ER_BINS), ER_BINS - 1)] += 1
+    return out, tmax, hist
+
+
 def compute_metrics(
     pop: Population,
     network: Network,
@@ -360,40 +419,12 @@ def compute_metrics(
     deg, cross, tie_mean = ties if ties is not None else tie_stats(pop, network)
     cell, n_cells = scopes.cell, scopes.n_cells
 
-    # One pass over the citizens per quantity: sums per cell.
-    def cells(v: F64 | None = None) -> F64:
-        return _grouped(cell, n_cells, v)
-
-    has = (deg > 0).astype(np.float64)
-    x2 = x * x
-    xh = x * has
-    mh = tie_mean * has
-    per_cell = {
-        "cnt": cells(),
-        "t": cells(t),
-        "low": cells((t < LOW_TRUST).astype(np.float64)),
-        "p": cells(p),
-        "here": cells(here),
-        "part": cells(pop.participation),
-        "cross": cells(cross),
-        "deg": cells(deg),
-        "has": cells(has),
-        "xh": cells(xh),
-        "mh": cells(mh),
-        "xxh": cells(x * xh),
-        "mmh": cells(tie_mean * mh),
-        "xmh": cells(x * mh),
-        "s1": cells(x),
-        "s2": cells(x2),
-        "s3": cells(x2 * x),
-        "s4": cells(x2 * x2),
-    }
-    tmax_cell = np.zeros(n_cells)
-    np.maximum.at(tmax_cell, cell, here)
-    bins = np.minimum((x * ER_BINS).astype(np.int64), ER_BINS - 1)
-    hist_cell = np.bincount(
-        cell.astype(np.int64) * ER_BINS + bins, minlength=n_cells * ER_BINS
-    ).reshape(n_cells, ER_BINS)
+    # One compiled pass over the citizens: every quantity's sum per cell, the most
+    # tense neighbourhood per cell and the opinion histogram per cell.
+    sums, tmax_cell, hist_cell = _cell_sums(
+        cell, n_cells, x, t, p, here, pop.participation, deg, cross, tie_mean
+    )
+    per_cell = dict(zip(_CELL_SUMS, sums, strict=True))
 
     for labels, k, off in scopes.kinds:
         sl = slice(off, off + k)
