@@ -1,13 +1,15 @@
 """The whole country through the real API: build, then simulated weeks (one JSON line).
 
-    /usr/bin/time -v python -m benchmarks.national [--weeks 2] [overrides ...]
+    /usr/bin/time -v python -m benchmarks.national [--weeks 2] [--default-allocator] [overrides ...]
 
 Builds ``population=netherlands`` (17.9 million citizens in 342 municipalities) with the
 default multiplex network and all rules, without a burn-in (a burn-in is that many
 weeks more; for national studies start from a saved post-burn-in state, sim.state), then
 steps ``--weeks`` weeks with the metrics recorded every week for all scopes. Wall and
 CPU seconds are both reported: on a shared machine the wall time includes waiting for a
-core. Run it alone: it needs about half of this machine's memory.
+core. Like ``cohesion-sim``, it keeps freed memory for reuse (sim/allocator.py) unless
+``--default-allocator`` is given. Run it alone: it needs about half of this machine's
+memory.
 """
 
 from __future__ import annotations
@@ -27,13 +29,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--weeks", type=int, default=2)
     ap.add_argument(
-        "--keep-freed-memory",
+        "--default-allocator",
         action="store_true",
-        help="as the command line does (sim/allocator.py: glibc keeps freed memory)",
+        help="leave glibc's defaults (the command line keeps freed memory: sim/allocator.py)",
     )
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args()
-    kept = keep_freed_memory() if args.keep_freed_memory else False
+    kept = False if args.default_allocator else keep_freed_memory(children=False)
     cfg = api.compose(
         ["population=netherlands", "burn_in=0", "progress=false", "plot=false", *args.overrides]
     )

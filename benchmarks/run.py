@@ -301,9 +301,9 @@ def table(res: dict) -> str:
         f"{m['state_network'] / n:.0f}, scopes+records "
         f"{(m['state_scopes'] + m['state_records']) / n:.0f}) | {n:,} "
         f"| {m['state_bytes'] / n:.0f} | | | <= 400 |",
-        f"| peak resident bytes/citizen above the interpreter, building | {n:,} "
+        f"| peak resident bytes/citizen above the interpreter and kernels, building | {n:,} "
         f"| {(m['rss_peak_build'] - m['rss_base']) / n:.0f} | | | |",
-        f"| peak resident bytes/citizen above the interpreter, stepping | {n:,} "
+        f"| peak resident bytes/citizen above the interpreter and kernels, stepping | {n:,} "
         f"| {(m['rss_peak_step'] - m['rss_base']) / n:.0f} | | | <= 400 |",
     ]
     if "national" in res:
