@@ -280,8 +280,8 @@ def draw_encounters(
     def add(
         a: NDArray[np.integer], b: NDArray[np.integer], online: bool, entry: I64 | None = None
     ) -> None:
-        a_parts.append(a.astype(np.int64))
-        b_parts.append(b.astype(np.int64))
+        a_parts.append(a.astype(np.int64, copy=False))
+        b_parts.append(b.astype(np.int64, copy=False))
         online_parts.append(np.full(a.shape[0], online))
         entry_parts.append(entry if entry is not None else np.full(a.shape[0], -1, np.int64))
 
@@ -308,6 +308,7 @@ def draw_encounters(
     else:
         if off.n_entries:
             a, b = _offline_matching(off.indptr, off.indices, go_online, r_tie)
+            del r_tie
             add(a, b, False)
         if on.n_entries:
             a, b, entry = _online_matching(

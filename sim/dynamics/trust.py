@@ -74,6 +74,7 @@ def trust(
     contact = u_contact < p_contact
     bad = contact & (u_bad < p_bad)
     good = contact & ~bad
+    del u_contact, u_bad, p_contact, p_bad  # not alive during the pass over the ties
     t[bad] -= cfg.bad_effect * t[bad]
     t[good] += cfg.good_effect * (1.0 - t[good])
     if cfg.spread > 0.0:
