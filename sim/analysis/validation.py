@@ -1341,6 +1341,7 @@ def markdown_tables(results: dict[str, Any]) -> dict[str, str]:
                 "gamma",
                 "major clusters",
                 "effective clusters",
+                "opinion groups > 1%",
                 "interactions per citizen: median (IQR)",
                 "converged",
             ],
@@ -1350,6 +1351,7 @@ def markdown_tables(results: dict[str, Any]) -> dict[str, str]:
                     f"{t['gamma']:.1f}",
                     f"{t['major_mean']:.2f}",
                     f"{t['effective_mean']:.2f}",
+                    f"{t['groups_mean']:.1f}" if "groups_mean" in t else "-",
                     f"{_t(t['median_interactions'])} ({_t(t['q25_interactions'])}"
                     f"-{_t(t['q75_interactions'])})",
                     f"{t['converged_share']:.0%}",
