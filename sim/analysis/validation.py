@@ -1212,9 +1212,7 @@ def _figure_fm(res: dict[str, Any], path: Path) -> None:
         row[2].set_xscale("log")
         row[2].set_xlabel("week")
         row[2].set_ylabel("polarisation (mean over runs)")
-        row[2].set_title(
-            f"{_FM_TITLE[update]}: caveman, {res['n']} citizens in caves of {res['cave']}"
-        )
+        row[2].set_title(f"{_FM_TITLE[update]}: {res['n']} citizens, caves of {res['cave']}")
         row[2].legend(fontsize=8)
         row[2].grid(alpha=0.3)
     save_figure(fig, path)
