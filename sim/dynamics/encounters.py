@@ -190,27 +190,31 @@ def _online_matching(
     n = indptr.shape[0] - 1
     pick = np.full(n, -1, dtype=np.int64)
     best = np.full(n, -1.0)
+    cum = np.empty(max(np.max(indptr[1:] - indptr[:-1]), 1) if n else 1)
     for i in range(n):
         if not go_online[i]:
             continue
         xi = x[i]
+        lo, hi = indptr[i], indptr[i + 1]
         total = 0.0
-        for e in range(indptr[i], indptr[i + 1]):
+        for e in range(lo, hi):
             j = indices[e]
             if go_online[j]:
                 total += _bias_weight(abs(xi - x[j]), gamma)
+            cum[e - lo] = total  # running sum; flat over followees offline this week
         if total <= 0.0:
             continue
+        # The first entry whose running sum exceeds u * total (it carries weight): the
+        # number of running sums at or below the target, counted without branches.
         target = u_pick[i] * total
-        acc = 0.0
-        chosen = -1
-        for e in range(indptr[i], indptr[i + 1]):
-            j = indices[e]
-            if go_online[j]:
-                acc += _bias_weight(abs(xi - x[j]), gamma)
-                chosen = e
-                if acc > target:
-                    break
+        below = 0
+        for k in range(hi - lo):
+            below += cum[k] <= target
+        if below == hi - lo:  # u * total rounded up to total: the last entry with weight
+            below = 0
+            for k in range(hi - lo):
+                below += cum[k] < total
+        chosen = lo + below
         pick[i] = chosen
         j = indices[chosen]
         p = r_prop[i]
