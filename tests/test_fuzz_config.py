@@ -1,7 +1,8 @@
 """The config edge, fuzzed: every kind of bad input is refused in one line; valid input never.
 
 Bad inputs are generated from the schema itself (every field of every config group, by
-its type), so a field added later is fuzzed too. Valid inputs are drawn from an
+its type), so a field added later is fuzzed too, and by hypothesis (a number moved out of
+its hard range, or made NaN, among otherwise valid settings; text given for a number). Valid inputs are drawn from an
 independent statement of the documented ranges (``VALID``), so a validator that refuses
 too much fails here as well as one that accepts too much.
 """
@@ -303,3 +304,62 @@ def test_user_config_dir_valid_file_is_accepted(tmp_path: Path):
     text = (ROOT / "configs" / "dynamics" / "default.yaml").read_text()
     (d / "mine.yaml").write_text(text.replace("confidence: 0.2 ", "confidence: 0.25 "))
     assert prevalidate(["-cd", str(tmp_path), "dynamics=mine"]) is None
+
+
+# ------------------------------------------------------------------ generated bad input
+#: The hard bounds of some documented ranges: key -> (low, high, low_open, high_open).
+HARD = {
+    "dynamics.confidence": (0.0, 1.0, True, False),
+    "dynamics.convergence": (0.0, 0.5, True, False),
+    "dynamics.algorithmic_bias": (0.0, 100.0, False, False),
+    "dynamics.confidence_spread": (0.0, 1.0, False, False),
+    "dynamics.influence.noise": (0.0, 1.0, False, False),
+    "dynamics.bubbles.unfollow": (0.0, 1.0, False, False),
+    "dynamics.bubbles.offline_turnover": (0.0, 1.0, False, False),
+    "dynamics.trust.contact_rate": (0.0, 1.0, False, False),
+    "dynamics.trust.bad_effect": (0.0, 1.0, False, False),
+    "dynamics.trust.good_effect": (0.0, 1.0, False, False),
+    "dynamics.trust.recovery": (0.0, 1.0, False, False),
+    "dynamics.prejudice.contact_effect": (0.0, 1.0, False, False),
+    "population.trust_mean": (0.0, 1.0, False, False),
+    "population.debt_share": (0.0, 1.0, False, False),
+    "network.homophily": (0.0, 1.0, False, False),
+}
+
+
+@st.composite
+def one_bad_among_valid(draw: st.DrawFn) -> tuple[str, list[str]]:
+    """A valid config with one number moved outside its hard range (or made non-finite)."""
+    ok = [o for o in draw(valid_overrides()) if not o.startswith("population.size")]
+    key = draw(st.sampled_from(sorted(HARD)))
+    lo, hi, lo_open, hi_open = HARD[key]
+    bad = draw(
+        st.one_of(
+            st.floats(max_value=lo, exclude_max=not lo_open, allow_nan=False),
+            st.floats(min_value=hi, exclude_min=not hi_open, allow_nan=False),
+            st.just(math.nan),
+        )
+    )
+    ok = [o for o in ok if not o.startswith(f"{key}=")]
+    pos = draw(st.integers(0, len(ok)))
+    return key, [*ok[:pos], f"{key}={bad!r}", *ok[pos:]]
+
+
+@given(one_bad_among_valid())
+@settings(
+    max_examples=20, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+def test_generated_out_of_range_values_are_refused_naming_the_key(case):
+    key, overrides = case
+    _assert_refused(overrides, key)
+
+
+@given(
+    st.sampled_from([k for k, t in LEAVES if _base_type(t) in (int, float)]),
+    st.text(alphabet="abcxyz!?@ ", min_size=1, max_size=12).filter(lambda s: s.strip() != ""),
+)
+@settings(
+    max_examples=20, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+def test_generated_text_for_numbers_is_refused_naming_the_key(key, text):
+    _assert_refused([f"{key}='{text}'"], key)
