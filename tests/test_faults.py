@@ -9,12 +9,14 @@ the sweep. (A run that raises inside the model is in tests/test_sweep.py.)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -96,26 +98,33 @@ def resume_completes(sweep: Path, args: list[str], env: dict[str, str], before: 
 # --------------------------------------------------------------------------- disk full
 
 
-@pytest.fixture
-def tmpfs(tmp_path: Path):
-    """A 192 KiB tmpfs (about one tiny run and its shared burn-in), unmounted after."""
-    mnt = tmp_path / "mnt"
-    mnt.mkdir()
+@contextlib.contextmanager
+def mounted_tmpfs(path: Path, options: str, why: str) -> Iterator[Path]:
+    """Mount a tmpfs with ``options`` on ``path`` for the block; skip with ``why`` if we can't."""
     try:
         r = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=192k", "tmpfs", str(mnt)],
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
             capture_output=True,
             text=True,
             check=False,
         )
     except OSError as e:
-        pytest.skip(f"cannot mount a tmpfs here: {e}")
+        pytest.skip(f"{why}: {e}")
     if r.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {r.stderr.strip()}")
+        pytest.skip(f"{why}: {r.stderr.strip()}")
     try:
-        yield mnt
+        yield path
     finally:
-        subprocess.run(["umount", "-l", str(mnt)], check=False)
+        subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path):
+    """A 192 KiB tmpfs (about one tiny run and its shared burn-in), unmounted after."""
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    with mounted_tmpfs(mnt, "size=192k", "cannot mount a tmpfs here") as m:
+        yield m
 
 
 def test_full_disk_stops_the_sweep_and_a_bigger_disk_resumes_it(tmpfs, cli_env):
@@ -222,18 +231,8 @@ def read_only_dir(tmp_path: Path):
         yield d
         d.chmod(0o755)
         return
-    r = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(d)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if r.returncode != 0:
-        pytest.skip(f"root ignores permission bits and cannot mount here: {r.stderr.strip()}")
-    try:
+    with mounted_tmpfs(d, "ro,size=64k", "root ignores permission bits and cannot mount here"):
         yield d
-    finally:
-        subprocess.run(["umount", "-l", str(d)], check=False)
 
 
 def test_read_only_output_dir_is_refused_before_anything_runs(read_only_dir, cli_env):
