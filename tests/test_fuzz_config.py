@@ -2,9 +2,10 @@
 
 Bad inputs are generated from the schema itself (every field of every config group, by
 its type), so a field added later is fuzzed too, and by hypothesis (a number moved out of
-its hard range, or made NaN, among otherwise valid settings; text given for a number). Valid inputs are drawn from an
-independent statement of the documented ranges (``VALID``), so a validator that refuses
-too much fails here as well as one that accepts too much.
+its hard range, or made NaN, among otherwise valid settings; text given for a number).
+Valid inputs are drawn from an independent statement of the documented ranges
+(``VALID``), so a validator that refuses too much fails here as well as one that accepts
+too much.
 """
 
 from __future__ import annotations
