@@ -175,12 +175,9 @@ main()
 """
 
 
-def test_enospc_while_a_run_writes_counts_nothing_half_written(tmp_path, cli_env):
-    """Portable: ENOSPC injected into the writes from run 1's first file on."""
-    sweep = tmp_path / "sweep"
-    args = sweep_args(sweep, 3)
-    env = {**cli_env, "FAULT_FULL_AT_RUN": "1"}
-    r = subprocess.run(
+def run_filling_disk(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """The CLI with ENOSPC injected into its writes (see ``_FILL_DISK``)."""
+    return subprocess.run(
         [sys.executable, "-c", _FILL_DISK, *args],
         env=env,
         capture_output=True,
@@ -188,6 +185,14 @@ def test_enospc_while_a_run_writes_counts_nothing_half_written(tmp_path, cli_env
         timeout=300,
         check=False,
     )
+
+
+def test_enospc_while_a_run_writes_counts_nothing_half_written(tmp_path, cli_env):
+    """Portable: ENOSPC injected into the writes from run 1's first file on."""
+    sweep = tmp_path / "sweep"
+    args = sweep_args(sweep, 3)
+    env = {**cli_env, "FAULT_FULL_AT_RUN": "1"}
+    r = run_filling_disk(args, env)
     msg = one_line(r)
     assert msg.startswith(f"the disk holding {sweep} is full (run 1 could not be written: ")
     assert "No space left on device" in msg
@@ -203,13 +208,8 @@ def test_enospc_while_a_run_writes_counts_nothing_half_written(tmp_path, cli_env
 
 def test_enospc_in_a_single_run_ends_with_one_line(tmp_path, cli_env):
     run_dir = tmp_path / "run"
-    r = subprocess.run(
-        [sys.executable, "-c", _FILL_DISK, *TINY, f"hydra.run.dir={run_dir}"],
-        env={**cli_env, "FAULT_FULL_AT_RUN": "run"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    r = run_filling_disk(
+        [*TINY, f"hydra.run.dir={run_dir}"], {**cli_env, "FAULT_FULL_AT_RUN": "run"}
     )
     msg = one_line(r)
     assert msg.startswith(f"the disk holding {run_dir} is full (OSError: [Errno 28] ")
