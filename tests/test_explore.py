@@ -327,7 +327,7 @@ def _browser_or_skip() -> None:
 
 def test_page_in_a_real_browser(server, tmp_path):
     _browser_or_skip()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     port, _ = server
     errors: list[str] = []
@@ -349,8 +349,8 @@ def test_page_in_a_real_browser(server, tmp_path):
             page.goto(f"http://127.0.0.1:{port}/", timeout=60_000)
             page.wait_for_selector(".explore-readout td", timeout=90_000)
             for cls in ("cohesion", "components", "bubbles", "neighbourhoods", "policy"):
-                page.wait_for_selector(f"img.explore-{cls}", timeout=30_000)
-                assert page.locator(f"img.explore-{cls}").count() == 1, cls
+                # retried until the page settles: an image is replaced while it re-renders
+                expect(page.locator(f"img.explore-{cls}")).to_have_count(1, timeout=30_000)
 
             def week() -> int:
                 return int(page.inner_text(".explore-week"))
