@@ -2,7 +2,9 @@
 
 ndlib draws from numpy's global random state and, on graphs that are not complete,
 from the stdlib ``random`` module too (DESIGN.md §4). Seeding both around its runs is
-the one place in this project where global random state is used.
+the one place in this project where global random state is used: the benchmark peer
+(:class:`NdlibRun`) and the validation docking (:func:`run_to_convergence`, called by
+``sim.analysis.validation.run_ndlib``, which restores the state afterwards).
 """
 
 from __future__ import annotations
@@ -10,12 +12,73 @@ from __future__ import annotations
 import random
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import networkx as nx
 import numpy as np
 
+from sim.analysis.validation import CONVERGENCE_TOL, Outcome, is_converged, outcome
 from sim.network import Layer
+
+
+def seed_global_random(seed: int) -> None:
+    """Seed what ndlib draws from: numpy's global RandomState and stdlib ``random``."""
+    np.random.seed(seed)  # noqa: NPY002 - peer library draws from the global state
+    random.seed(seed)
+
+
+@contextmanager
+def restored_global_random() -> Iterator[None]:
+    """Save numpy's global RandomState and stdlib ``random``; restore both on leaving."""
+    np_state = np.random.get_state()  # noqa: NPY002 - peer library: save global state
+    py_state = random.getstate()
+    try:
+        yield
+    finally:
+        np.random.set_state(np_state)  # noqa: NPY002 - peer library: restore global state
+        random.setstate(py_state)
+
+
+def run_to_convergence(
+    n: int,
+    eps: float,
+    gamma: float,
+    seed: int,
+    *,
+    max_iterations: int,
+    tol: float = CONVERGENCE_TOL,
+) -> Outcome:
+    """ndlib's AlgorithmicBiasModel on a complete graph until converged (validation docking).
+
+    See :func:`sim.analysis.validation.run_ndlib`; the time is taken at the midpoint of
+    the iteration in which convergence first held.
+    """
+    with restored_global_random():
+        # inside the restored region: importing ndlib's opinion models reseeds ``random``
+        from ndlib.models import ModelConfig
+        from ndlib.models.opinions import AlgorithmicBiasModel
+
+        seed_global_random(seed)
+        model = AlgorithmicBiasModel(nx.complete_graph(n), seed=seed)
+        conf = ModelConfig.Configuration()
+        conf.add_model_parameter("epsilon", eps)
+        conf.add_model_parameter("gamma", gamma)
+        model.set_initial_status(conf)
+        model.iteration(node_status=False)  # iteration 0 returns the initial state
+
+        def opinions() -> np.ndarray:
+            return np.fromiter(model.status.values(), dtype=np.float64, count=n)
+
+        x = opinions()
+        if is_converged(x, eps, tol=tol):
+            return outcome(x, eps, False, True, 0, 0.0, tol)
+        for it in range(1, max_iterations + 1):
+            model.iteration(node_status=False)
+            x = opinions()
+            if is_converged(x, eps, tol=tol):
+                return outcome(x, eps, False, True, it, it - 0.5, tol)
+        return outcome(x, eps, False, False, max_iterations, float(max_iterations), tol)
 
 
 def to_networkx(layer: Layer) -> nx.Graph:
@@ -36,7 +99,7 @@ class NdlibRun:
         import ndlib.models.opinions as op
 
         self.seed = seed
-        self._seed_globals()
+        seed_global_random(seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.model = op.AlgorithmicBiasModel(graph, seed=seed)
@@ -45,11 +108,6 @@ class NdlibRun:
             config.add_model_parameter("gamma", gamma)
             self.model.set_initial_status(config)
         self.model.iteration(node_status=False)  # iteration 0 only records the state
-
-    def _seed_globals(self) -> None:
-        # Global RNG: ndlib reads numpy's global state and stdlib random (allowed here only).
-        np.random.seed(self.seed)  # noqa: NPY002
-        random.seed(self.seed)
 
     def timed_iteration(self, clock: Callable[[], float] = time.perf_counter) -> float:
         """Seconds for one iteration (N sequential pair interactions)."""

@@ -33,8 +33,9 @@ divided by N (each pair counted once, whether or not the two were within the bou
 which is the unit of Sirbu et al. (2019, Fig. 3).
 
 Global random state: ndlib draws from numpy's global RandomState and the stdlib
-``random``; :func:`run_ndlib` seeds both, runs, and restores them. That is the one place
-in the package that touches global random state.
+``random``. The package never touches them: :func:`run_ndlib` calls the ndlib peer code
+in ``benchmarks/ndlib_peer.py`` (a repository checkout, like ndlib itself a test
+dependency), which seeds both, runs, and restores them.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ import argparse
 import dataclasses
 import json
 import math
-import random
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -210,7 +210,7 @@ def base_config(overrides: Sequence[str]) -> RunConfig:
     return validate(api.compose(list(overrides)))
 
 
-def _outcome(
+def outcome(
     x: F64,
     eps: float,
     closed: bool,
@@ -258,18 +258,18 @@ def run_model(
     x = model.population.opinion
     n = x.shape[0]
     if is_converged(x, eps, tol=tol, closed=hk):
-        return _outcome(x, eps, hk, True, 0, 0.0, tol)
+        return outcome(x, eps, hk, True, 0, 0.0, tol)
     for week in range(1, max_steps + 1):
         before = model.pairs
         model.step()
         if is_converged(x, eps, tol=tol, closed=hk):
             if hk:
-                return _outcome(x, eps, hk, True, week, float(week), tol)
+                return outcome(x, eps, hk, True, week, float(week), tol)
             t = (before + 0.5 * (model.pairs - before)) / n
-            return _outcome(x, eps, hk, True, week, t, tol)
+            return outcome(x, eps, hk, True, week, t, tol)
         if max_interactions is not None and model.pairs >= max_interactions * n:
-            return _outcome(x, eps, hk, False, week, model.pairs / n, tol)
-    return _outcome(x, eps, hk, False, max_steps, float(max_steps) if hk else model.pairs / n, tol)
+            return outcome(x, eps, hk, False, week, model.pairs / n, tol)
+    return outcome(x, eps, hk, False, max_steps, float(max_steps) if hk else model.pairs / n, tol)
 
 
 def run_ndlib(
@@ -284,47 +284,15 @@ def run_ndlib(
     """Run ndlib's ``AlgorithmicBiasModel`` on a complete graph of ``n`` nodes.
 
     ndlib fixes mu = 0.5 and updates pairs sequentially, N interactions per iteration
-    (so one iteration is one interaction per citizen). Convergence is checked after
-    every iteration with the same rule as :func:`run_model`, and the time is taken at
-    the midpoint of that iteration.
-
-    ndlib draws from numpy's global RandomState (and, on graphs that are not complete,
-    from the stdlib ``random``; importing its opinion models also reseeds ``random``):
-    both are seeded here and restored afterwards, imports included. This is the one
-    allowed use of global random state (peer library).
+    (so one iteration is one interaction per citizen); convergence is checked after every
+    iteration with the same rule as :func:`run_model`. ndlib draws from global random
+    state, so the runner lives with the other ndlib peer code, outside the package
+    (``benchmarks/ndlib_peer.py``, in a repository checkout): it seeds that state and
+    restores it afterwards.
     """
-    np_state = np.random.get_state()  # noqa: NPY002 - peer library: save global state
-    py_state = random.getstate()
-    try:
-        # inside the saved region: importing ndlib's opinion models reseeds ``random``
-        import networkx as nx
-        from ndlib.models import ModelConfig
-        from ndlib.models.opinions import AlgorithmicBiasModel
+    from benchmarks.ndlib_peer import run_to_convergence
 
-        np.random.seed(seed)  # noqa: NPY002 - peer library draws from the global state
-        random.seed(seed)
-        model = AlgorithmicBiasModel(nx.complete_graph(n), seed=seed)
-        conf = ModelConfig.Configuration()
-        conf.add_model_parameter("epsilon", eps)
-        conf.add_model_parameter("gamma", gamma)
-        model.set_initial_status(conf)
-        model.iteration(node_status=False)  # iteration 0 returns the initial state
-
-        def opinions() -> F64:
-            return np.fromiter(model.status.values(), dtype=np.float64, count=n)
-
-        x = opinions()
-        if is_converged(x, eps, tol=tol):
-            return _outcome(x, eps, False, True, 0, 0.0, tol)
-        for it in range(1, max_iterations + 1):
-            model.iteration(node_status=False)
-            x = opinions()
-            if is_converged(x, eps, tol=tol):
-                return _outcome(x, eps, False, True, it, it - 0.5, tol)
-        return _outcome(x, eps, False, False, max_iterations, float(max_iterations), tol)
-    finally:
-        np.random.set_state(np_state)  # noqa: NPY002 - peer library: restore global state
-        random.setstate(py_state)
+    return run_to_convergence(n, eps, gamma, seed, max_iterations=max_iterations, tol=tol)
 
 
 # --------------------------------------------------------------------------- statistics
