@@ -121,21 +121,21 @@ def test_files_are_plain_data_of_their_group():
 # --------------------------------------------------------------------------- never acting
 
 
+#: The interventions of the integrated policy (the names its logged metrics start with).
+NEVER_NAMES = {
+    "deep_canvassing",
+    "co_coaching",
+    "mayor_training",
+    "dialogue_sessions",
+    "platform_measures",
+    "listening_government",
+}
+
 NEVER = {
     "budget_zero": ["policy=integrated", "policy.budget=0"],
     "starts_after_the_horizon": [
         "policy=integrated",
-        *(
-            f"policy.interventions.{n}.start=41"
-            for n in (
-                "deep_canvassing",
-                "co_coaching",
-                "mayor_training",
-                "dialogue_sessions",
-                "platform_measures",
-                "listening_government",
-            )
-        ),
+        *(f"policy.interventions.{n}.start=41" for n in sorted(NEVER_NAMES)),
     ],
 }
 
@@ -159,16 +159,6 @@ def test_policy_that_never_acts_equals_none_byte_for_byte(tmp_path, how):
     assert all(m.split(".")[0] in NEVER_NAMES for m in extra), extra
     spent = got[got["metric"].str.endswith(".euros")]["value"].sum()
     assert spent == 0.0
-
-
-NEVER_NAMES = {
-    "deep_canvassing",
-    "co_coaching",
-    "mayor_training",
-    "dialogue_sessions",
-    "platform_measures",
-    "listening_government",
-}
 
 
 def test_policy_draws_only_from_its_own_streams():
