@@ -1132,14 +1132,14 @@ def _figure_fm(res: dict[str, Any], path: Path) -> None:
 
     from sim.plots import save_figure
 
-    updates = res.get("updates", ["pairwise"])
+    updates = res["updates"]
     fig, axes = plt.subplots(
         len(updates), 3, figsize=(16, 4.2 * len(updates)), constrained_layout=True, squeeze=False
     )
     early = res["early_week"]
     lr_max = max(t["long_range"] for t in res["table"])
     for row, update in zip(axes, updates, strict=True):
-        tab = [t for t in res["table"] if t.get("update", "pairwise") == update]
+        tab = [t for t in res["table"] if t["update"] == update]
         for neg, ax, key, what in (
             (True, row[0], "final_mean", f"with negative influence: week {res['weeks']:,}"),
             (False, row[1], f"week_{early}_mean", f"positive influence only: week {early}"),
@@ -1148,11 +1148,7 @@ def _figure_fm(res: dict[str, Any], path: Path) -> None:
             color = "C3" if neg else "C2"
             ax.plot([t["long_range"] for t in rows], [t[key] for t in rows], "o-", color=color)
             if neg:
-                pts = [
-                    x
-                    for x in res["runs"]
-                    if x["negative"] and x.get("update", "pairwise") == update
-                ]
+                pts = [x for x in res["runs"] if x["negative"] and x["update"] == update]
                 ax.scatter(
                     [x["long_range"] for x in pts],
                     [x["final"] for x in pts],
@@ -1392,7 +1388,7 @@ def markdown_tables(results: dict[str, Any]) -> dict[str, str]:
             ],
             [
                 [
-                    _FM_TITLE[t.get("update", "pairwise")],
+                    _FM_TITLE[t["update"]],
                     "negative and positive" if t["negative"] else "positive only",
                     f"{t['long_range']:.2f}",
                     f"{t[f'week_{early}_mean']:.3f}",
@@ -1402,7 +1398,7 @@ def markdown_tables(results: dict[str, Any]) -> dict[str, str]:
             ],
         )
         out["flache_macy_trend"] = "; ".join(
-            f"{_FM_TITLE[key.split(':')[0]] if ':' in key else _FM_TITLE['pairwise']}, "
+            f"{_FM_TITLE[key.split(':')[0]]}, "
             f"{'negative' if key.endswith('True') else 'positive only'}: Spearman rho "
             f"{v['spearman_rho']:+.2f} (p = {v['pvalue']:.2g}) on the {v['measure']} value"
             for key, v in fm["trend_with_long_range"].items()
