@@ -50,6 +50,7 @@ from numpy.typing import NDArray
 
 from sim.network import Network
 from sim.population import Population
+from sim.prefetch import PREFETCH_AHEAD, prefetch
 
 __all__ = [
     "COMPONENTS",
@@ -261,26 +262,21 @@ class TieSums:
     ) -> TieSums:
         """Add one pass over both layers (with ``eps`` and ``values``: the near sums too).
 
-        One compiled loop over each layer's rows (numba). The neighbour's opinion, group
-        and value are packed into one record first, so that each tie entry costs one
-        random memory access: the pass is bound by memory latency, not arithmetic.
+        One compiled loop over each layer's rows (numba), which prefetches the state of
+        the neighbour a few entries ahead (sim/prefetch.py): the pass is bound by memory
+        latency, not arithmetic, and so keeps many neighbours' loads in flight at once.
         """
-        n = x.shape[0]
         near = eps is not None and values is not None
-        rec = np.empty((n, 3 if near else 2))
-        rec[:, 0] = x
-        rec[:, 1] = self.group
-        if values is not None:
-            rec[:, 2] = values
-        bound = eps if eps is not None else x
         for layer in (network.offline, network.online):
             if layer.n_entries:
                 self.degree += layer.degree
                 _tie_pass(
                     layer.indptr,
                     layer.indices,
-                    rec,
-                    bound,
+                    x,
+                    self.group,
+                    values if values is not None else x,
+                    eps if eps is not None else x,
                     near,
                     self.cross,
                     self.opinion_sum,
@@ -304,7 +300,9 @@ def tie_stats(pop: Population, network: Network) -> tuple[F64, F64, F64]:
 def _tie_pass(
     indptr: I64,
     indices: NDArray[np.int32],
-    rec: F64,
+    x: F64,
+    group: NDArray[np.int8],
+    values: F64,
     eps: F64,
     near: bool,
     cross: F64,
@@ -314,26 +312,35 @@ def _tie_pass(
 ) -> None:
     """Add, per row, the ties to another group and the sum of the neighbours' opinions.
 
-    With ``near``, also the sum and number of ``rec[j, 2]`` over the ties with
-    |x_i - x_j| < eps_i. ``rec`` holds opinion, group and value per citizen. Each row
-    is summed in entry order.
+    With ``near``, also the sum and number of ``values[j]`` over the ties with
+    |x_i - x_j| < eps_i. Each row is summed in entry order. The bound test selects by
+    multiplying (adding 0.0 or the value), not by branching, so that a mispredicted
+    branch never discards the neighbours' loads in flight.
     """
+    m = indices.shape[0]
     for i in range(indptr.shape[0] - 1):
-        xi = rec[i, 0]
-        gi = rec[i, 1]
+        xi = x[i]
+        gi = group[i]
         ei = eps[i]
         c = 0
         s = 0.0
         ns = 0.0
         nc = 0
         for e in range(indptr[i], indptr[i + 1]):
+            if e + PREFETCH_AHEAD < m:
+                ahead = indices[e + PREFETCH_AHEAD]
+                prefetch(x, ahead)
+                prefetch(group, ahead)
+                if near:
+                    prefetch(values, ahead)
             j = indices[e]
-            xj = rec[j, 0]
-            c += rec[j, 1] != gi
+            xj = x[j]
+            c += group[j] != gi
             s += xj
-            if near and abs(xi - xj) < ei:
-                ns += rec[j, 2]
-                nc += 1
+            if near:
+                w = abs(xi - xj) < ei
+                ns += values[j] * w
+                nc += w
         cross[i] += c
         opin[i] += s
         if near:

@@ -58,3 +58,27 @@ def test_tie_statistics_from_the_trust_pass_equal_a_fresh_computation():
         assert m._ties is not None  # filled by the trust rule's pass, kept to recording
         for cached, fresh in zip(m._ties, tie_stats(m.population, m.network), strict=True):
             assert np.array_equal(cached, fresh)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int8, np.bool_, np.int64])
+def test_prefetch_only_warms_the_cache(dtype):
+    from numba import njit
+
+    from sim.prefetch import prefetch
+
+    @njit
+    def gather_sum(a, idx, ahead):
+        s = 0.0
+        for e in range(idx.shape[0]):
+            if e + ahead < idx.shape[0]:
+                prefetch(a, idx[e + ahead])
+            s += a[idx[e]]
+        return s
+
+    rng = np.random.default_rng(5)
+    a = (rng.random(1000) * 100).astype(dtype)
+    idx = rng.integers(0, a.shape[0], 5000).astype(np.int32)
+    idx[-1] = a.shape[0] - 1  # the last element too
+    want = float(np.cumsum(a[idx].astype(np.float64))[-1])  # in entry order
+    for ahead in (0, 1, 32, 10_000):
+        assert gather_sum(a, idx, ahead) == want

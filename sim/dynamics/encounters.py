@@ -22,7 +22,8 @@ On a network the draw is two compiled loops over the rows of each layer (numba):
 offline one gives each tie one uniform priority (taken in row order at the tie's entry
 from its smaller end), the online one picks each proposal by the inverse of the
 weights' running sum over the row with one uniform per citizen. Neither allocates
-anything per tie entry, and each reads a neighbour's state once or twice.
+anything per tie entry; each reads a neighbour's state once or twice, prefetched a few
+entries ahead (sim/prefetch.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from sim.network import Network
+from sim.prefetch import PREFETCH_AHEAD, prefetch
 
 __all__ = ["DENSE_BIAS_LIMIT", "Encounters", "draw_encounters", "match_proposals"]
 
@@ -135,11 +137,16 @@ def _offline_matching(
     a matching. Pairs come out in row order of their smaller end.
     """
     n = indptr.shape[0] - 1
+    m = indices.shape[0]
     best = np.full(n, -1.0)
     t = 0
     for i in range(n):
         off_i = not go_online[i]
         for e in range(indptr[i], indptr[i + 1]):
+            if e + PREFETCH_AHEAD < m:
+                ahead = indices[e + PREFETCH_AHEAD]
+                prefetch(go_online, ahead)
+                prefetch(best, ahead)
             j = indices[e]
             if j > i:
                 if off_i and not go_online[j]:
@@ -157,6 +164,8 @@ def _offline_matching(
     for i in range(n):
         bi = best[i]
         for e in range(indptr[i], indptr[i + 1]):
+            if e + PREFETCH_AHEAD < m:
+                prefetch(best, indices[e + PREFETCH_AHEAD])
             j = indices[e]
             if j > i:
                 top = bi >= 0.0 and r_tie[t] == bi and best[j] == bi
@@ -188,6 +197,7 @@ def _online_matching(
     priority ``r_prop[i]`` and is kept when that is the top at both i and j.
     """
     n = indptr.shape[0] - 1
+    m = indices.shape[0]
     pick = np.full(n, -1, dtype=np.int64)
     best = np.full(n, -1.0)
     cum = np.empty(max(np.max(indptr[1:] - indptr[:-1]), 1) if n else 1)
@@ -198,6 +208,10 @@ def _online_matching(
         lo, hi = indptr[i], indptr[i + 1]
         total = 0.0
         for e in range(lo, hi):
+            if e + PREFETCH_AHEAD < m:
+                ahead = indices[e + PREFETCH_AHEAD]
+                prefetch(go_online, ahead)
+                prefetch(x, ahead)
             j = indices[e]
             if go_online[j]:
                 total += _bias_weight(abs(xi - x[j]), gamma)
