@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.dynamics.bubbles import opinion_order
+from sim.dynamics.bubbles import opinion_buckets, recommended
 from sim.dynamics.trust import similar_tie_mean
 from sim.network import Network, directed_layer, symmetric_layer
 
 
 @pytest.mark.parametrize(
-    "kind", ["uniform", "rounded", "clusters", "bounds", "one", "empty", "all_equal"]
+    "kind", ["uniform", "rounded", "clusters", "bounds", "one", "all_equal", "small"]
 )
-def test_opinion_order_is_the_stable_argsort(kind):
+def test_recommended_is_the_rank_in_the_stable_argsort(kind):
     rng = np.random.default_rng(4)
     n = 5000
     x = {
@@ -22,10 +22,23 @@ def test_opinion_order_is_the_stable_argsort(kind):
         "clusters": np.clip(rng.choice([0.2, 0.7], n) + rng.normal(0, 1e-6, n), 0, 1),
         "bounds": np.where(rng.random(n) < 0.5, rng.choice([0.0, 1.0], n), rng.random(n)),
         "one": np.array([0.4]),
-        "empty": np.zeros(0),
         "all_equal": np.full(n, 0.5),
+        "small": rng.random(7),
     }[kind]
-    assert np.array_equal(opinion_order(x), np.argsort(x, kind="stable"))
+    m = min(x.shape[0], 400)
+    who = rng.choice(x.shape[0], m, replace=False)
+    eps = rng.uniform(0.0, 0.6, m)  # bounds beyond 0 and 1 too
+    eps[:5] = 0.0
+    low, high, r = x[who] - eps, x[who] + eps, rng.random(m)
+    r[: min(m, 3)] = [0.0, 1.0 - 2**-53, 0.5][: min(m, 3)]
+    # The formula this replaces: sort everyone, then index the order at the rank.
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    lo = np.searchsorted(xs, low, side="left")
+    hi = np.searchsorted(xs, high, side="right")
+    want = order[np.minimum(lo + (r * (hi - lo)).astype(np.int64), x.shape[0] - 1)]
+    got = recommended(x, opinion_buckets(x), low, high, r)
+    assert np.array_equal(got, want)
 
 
 def test_similar_tie_mean_matches_a_direct_computation():

@@ -26,53 +26,114 @@ from sim.config import BubblesConfig
 from sim.dynamics.encounters import Encounters
 from sim.network import Layer, csr_contains
 
-__all__ = ["offline_turnover", "opinion_order", "unfollow"]
+__all__ = ["offline_turnover", "opinion_buckets", "recommended", "unfollow"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 ATTEMPTS = 3
 
 
-@njit(cache=True, nogil=True)
-def opinion_order(x: F64) -> I64:
-    """``np.argsort(x, kind="stable")`` for opinions in [0, 1], in linear time (numba).
+#: Citizens per opinion bucket, on average, in the rank index of recommended follows.
+_PER_BUCKET = 8
 
-    A counting sort into N equal buckets of [0, 1] keeps citizens in index order within
-    a bucket; each bucket is then sorted stably by opinion (insertion sort when small,
-    merge sort when large), so the order, ties included, is the stable argsort's.
+
+@njit(cache=True, nogil=True, inline="always")
+def _bucket(v: float, n_buckets: int) -> int:
+    """The bucket of value v among ``n_buckets`` equal buckets of [0, 1] (clamped).
+
+    Non-decreasing in v, so a citizen in a lower bucket than v has a lower opinion.
     """
+    return min(max(int(v * n_buckets), 0), n_buckets - 1)
+
+
+@njit(cache=True, nogil=True)
+def opinion_buckets(x: F64) -> I64:
+    """Where each opinion bucket starts in the opinion order (``n_buckets + 1`` entries)."""
     n = x.shape[0]
-    start = np.zeros(n + 1, dtype=np.int64)
-    bucket = np.empty(n, dtype=np.int64)
+    nb = max(n // _PER_BUCKET, 1)
+    start = np.zeros(nb + 1, dtype=np.int64)
     for i in range(n):
-        b = min(max(int(x[i] * n), 0), n - 1)
-        bucket[i] = b
-        start[b + 1] += 1
-    for b in range(n):
+        start[_bucket(x[i], nb) + 1] += 1
+    for b in range(nb):
         start[b + 1] += start[b]
-    fill = start[:-1].copy()
-    order = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        b = bucket[i]
-        order[fill[b]] = i
-        fill[b] += 1
-    for b in range(n):
-        lo, hi = start[b], start[b + 1]
-        if hi - lo <= 1:
-            continue
+    return start
+
+
+@njit(cache=True, nogil=True)
+def _sorted_members(x: F64, start: I64, wanted: I64) -> tuple[I64, I64, I64, F64]:
+    """The citizens of each wanted bucket in opinion order (ties by index).
+
+    Returns ``slot`` (per bucket, its slot or -1), ``first`` (where each slot's citizens
+    begin), the citizens, and their opinions.
+    """
+    nb = start.shape[0] - 1
+    slot = np.full(nb, -1, dtype=np.int64)
+    n_slots = 0
+    for b in wanted:
+        if slot[b] < 0:
+            slot[b] = n_slots
+            n_slots += 1
+    first = np.zeros(n_slots + 1, dtype=np.int64)
+    for b in wanted:
+        first[slot[b] + 1] = start[b + 1] - start[b]
+    for s in range(n_slots):
+        first[s + 1] += first[s]
+    members = np.empty(first[n_slots], dtype=np.int64)
+    fill = first[:-1].copy()
+    for i in range(x.shape[0]):  # in index order, so a stable sort breaks ties by index
+        s = slot[_bucket(x[i], nb)]
+        if s >= 0:
+            members[fill[s]] = i
+            fill[s] += 1
+    for s in range(n_slots):
+        lo, hi = first[s], first[s + 1]
         if hi - lo > 32:
-            sub = order[lo:hi].copy()
-            order[lo:hi] = sub[np.argsort(x[sub], kind="mergesort")]
+            sub = members[lo:hi].copy()
+            members[lo:hi] = sub[np.argsort(x[sub], kind="mergesort")]
             continue
         for k in range(lo + 1, hi):
-            v = order[k]
+            v = members[k]
             xv = x[v]
             m = k - 1
-            while m >= lo and x[order[m]] > xv:
-                order[m + 1] = order[m]
+            while m >= lo and x[members[m]] > xv:
+                members[m + 1] = members[m]
                 m -= 1
-            order[m + 1] = v
-    return order
+            members[m + 1] = v
+    return slot, first, members, x[members]
+
+
+@njit(cache=True, nogil=True)
+def recommended(x: F64, start: I64, low: F64, high: F64, r: F64) -> I64:
+    """For each query q, the citizen of rank ``lo + int(r_q (hi - lo))`` in opinion order.
+
+    ``lo`` is the number of citizens with opinion below ``low[q]``, ``hi`` the number at
+    or below ``high[q]``, and the opinion order is the stable argsort of x (ties by
+    index): the same citizen as indexing ``np.argsort(x, kind="stable")`` at that rank,
+    without sorting everyone. Only the buckets (``start``: :func:`opinion_buckets`)
+    holding a bound or a chosen rank are sorted.
+    """
+    n = x.shape[0]
+    nb = start.shape[0] - 1
+    m = low.shape[0]
+    b_lo = np.empty(m, dtype=np.int64)
+    b_hi = np.empty(m, dtype=np.int64)
+    for q in range(m):
+        b_lo[q] = _bucket(low[q], nb)
+        b_hi[q] = _bucket(high[q], nb)
+    slot, first, _, xs = _sorted_members(x, start, np.concatenate((b_lo, b_hi)))
+    rank = np.empty(m, dtype=np.int64)
+    for q in range(m):
+        s = slot[b_lo[q]]
+        lo = start[b_lo[q]] + np.searchsorted(xs[first[s] : first[s + 1]], low[q], "left")
+        s = slot[b_hi[q]]
+        hi = start[b_hi[q]] + np.searchsorted(xs[first[s] : first[s + 1]], high[q], "right")
+        rank[q] = min(lo + int(r[q] * (hi - lo)), n - 1)
+    b_rank = np.searchsorted(start, rank, "right") - 1
+    slot, first, members, _ = _sorted_members(x, start, b_rank)
+    out = np.empty(m, dtype=np.int64)
+    for q in range(m):
+        out[q] = members[first[slot[b_rank[q]]] + rank[q] - start[b_rank[q]]]
+    return out
 
 
 def _candidates(
@@ -83,7 +144,7 @@ def _candidates(
     cfg: BubblesConfig,
     r1: F64,
     r2: F64,
-    order: I64 | None,
+    start: I64 | None,
 ) -> I64:
     n = int(x.shape[0])
     if cfg.new_follow == "random":
@@ -95,11 +156,8 @@ def _candidates(
         pos = online.indptr[f] + (r2 * np.maximum(df, 1)).astype(np.int64)
         fof = online.indices[np.minimum(pos, online.n_entries - 1)].astype(np.int64)
         return np.where(df > 0, fof, np.minimum((r2 * n).astype(np.int64), n - 1))
-    assert order is not None
-    xs = x[order]
-    lo = np.searchsorted(xs, x[who] - eps[who], side="left")
-    hi = np.searchsorted(xs, x[who] + eps[who], side="right")
-    return order[np.minimum(lo + (r1 * (hi - lo)).astype(np.int64), n - 1)]
+    assert start is not None
+    return recommended(x, start, x[who] - eps[who], x[who] + eps[who], r1)
 
 
 def unfollow(
@@ -125,13 +183,13 @@ def unfollow(
     if who.shape[0] == 0:
         return 0
     new = np.full(who.shape[0], -1, dtype=np.int64)
-    order = opinion_order(x) if cfg.new_follow == "recommend" else None
+    start = opinion_buckets(x) if cfg.new_follow == "recommend" else None
     for k in range(ATTEMPTS):
         todo = np.flatnonzero(new < 0)
         if todo.shape[0] == 0:
             break
         w = who[todo]
-        c = _candidates(w, x, eps, online, cfg, r1[k][todo], r2[k][todo], order)
+        c = _candidates(w, x, eps, online, cfg, r1[k][todo], r2[k][todo], start)
         accept_out = r_acc[k][todo] < 1.0 - cfg.prejudice_homophily * prejudice[w]
         ok = (c != w) & ((group[c] == group[w]) | accept_out)
         ok &= ~csr_contains(online, w, c)
