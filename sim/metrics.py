@@ -262,20 +262,27 @@ class TieSums:
     ) -> TieSums:
         """Add one pass over both layers (with ``eps`` and ``values``: the near sums too).
 
-        One compiled loop over each layer's rows (numba), which prefetches the state of
-        the neighbour a few entries ahead (sim/prefetch.py): the pass is bound by memory
-        latency, not arithmetic, and so keeps many neighbours' loads in flight at once.
+        One compiled loop over each layer's rows (numba). The neighbour's opinion and
+        value are packed side by side first, so that each tie entry costs one random
+        memory access, and the loop prefetches the neighbour a few entries ahead
+        (sim/prefetch.py): the pass is bound by memory latency, not arithmetic, and so
+        keeps many neighbours' loads in flight at once.
         """
         near = eps is not None and values is not None
+        if near:
+            rec = np.empty((x.shape[0], 2))
+            rec[:, 0] = x
+            rec[:, 1] = values
+        else:
+            rec = x.reshape(-1, 1)
         for layer in (network.offline, network.online):
             if layer.n_entries:
                 self.degree += layer.degree
                 _tie_pass(
                     layer.indptr,
                     layer.indices,
-                    x,
+                    rec,
                     self.group,
-                    values if values is not None else x,
                     eps if eps is not None else x,
                     near,
                     self.cross,
@@ -300,9 +307,8 @@ def tie_stats(pop: Population, network: Network) -> tuple[F64, F64, F64]:
 def _tie_pass(
     indptr: I64,
     indices: NDArray[np.int32],
-    x: F64,
+    rec: F64,
     group: NDArray[np.int8],
-    values: F64,
     eps: F64,
     near: bool,
     cross: F64,
@@ -312,14 +318,17 @@ def _tie_pass(
 ) -> None:
     """Add, per row, the ties to another group and the sum of the neighbours' opinions.
 
-    With ``near``, also the sum and number of ``values[j]`` over the ties with
-    |x_i - x_j| < eps_i. Each row is summed in entry order. The bound test selects by
-    multiplying (adding 0.0 or the value), not by branching, so that a mispredicted
-    branch never discards the neighbours' loads in flight.
+    ``rec`` holds each citizen's opinion and, with ``near``, the value to sum: then also
+    the sum and number of ``rec[j, 1]`` over the ties with |x_i - x_j| < eps_i. Each row
+    is summed in entry order. The bound test selects by multiplying (adding 0.0 or the
+    value), not by branching, so that a mispredicted branch never discards the
+    neighbours' loads in flight.
     """
     m = indices.shape[0]
+    width = rec.shape[1]
+    flat = rec.reshape(-1)
     for i in range(indptr.shape[0] - 1):
-        xi = x[i]
+        xi = rec[i, 0]
         gi = group[i]
         ei = eps[i]
         c = 0
@@ -329,17 +338,15 @@ def _tie_pass(
         for e in range(indptr[i], indptr[i + 1]):
             if e + PREFETCH_AHEAD < m:
                 ahead = indices[e + PREFETCH_AHEAD]
-                prefetch(x, ahead)
+                prefetch(flat, width * ahead)
                 prefetch(group, ahead)
-                if near:
-                    prefetch(values, ahead)
             j = indices[e]
-            xj = x[j]
+            xj = rec[j, 0]
             c += group[j] != gi
             s += xj
             if near:
                 w = abs(xi - xj) < ei
-                ns += values[j] * w
+                ns += rec[j, 1] * w
                 nc += w
         cross[i] += c
         opin[i] += s
