@@ -96,3 +96,43 @@ def test_proposals_conflicting_at_a_citizen_keep_the_higher_priority_only():
         assert enc.size == 1
         first += int(enc.a[0] == 0)
     assert abs(first - WEEKS / 2) < 4 * np.sqrt(WEEKS / 4)
+
+
+def _matching_by_the_definition(layer, go_online, r_tie):
+    """Keep, in row order, each tie whose priority is the top at both unmatched ends."""
+    n = layer.n
+    ties = [
+        (i, int(j))
+        for i in range(n)
+        for j in layer.indices[layer.indptr[i] : layer.indptr[i + 1]]
+        if j > i
+    ]
+    best = np.full(n, -1.0)
+    for (i, j), p in zip(ties, r_tie, strict=True):
+        if not go_online[i] and not go_online[j]:
+            best[i], best[j] = max(best[i], p), max(best[j], p)
+    matched, pairs = set(), []
+    for (i, j), p in zip(ties, r_tie, strict=True):
+        top = best[i] >= 0 and p == best[i] == best[j] and not go_online[j]
+        if top and i not in matched and j not in matched:
+            matched |= {i, j}
+            pairs.append((i, j))
+    return pairs
+
+
+@pytest.mark.parametrize("levels", [None, 3, 12])  # distinct priorities, or few levels
+def test_offline_matching_equals_its_definition_with_equal_priorities_too(levels):
+    from sim.dynamics.encounters import _offline_matching
+
+    rng = np.random.default_rng(levels or 0)
+    for _ in range(40):
+        n = int(rng.integers(2, 40))
+        u, v = rng.integers(0, n, 3 * n), rng.integers(0, n, 3 * n)
+        layer = symmetric_layer(u, v, n)
+        go_online = rng.random(n) < 0.2
+        r_tie = rng.random(layer.n_entries // 2)
+        if levels:
+            r_tie = np.floor(r_tie * levels) / levels  # many ties share a priority
+        a, b = _offline_matching(layer.indptr, layer.indices, go_online, r_tie)
+        want = _matching_by_the_definition(layer, go_online, r_tie)
+        assert list(zip(a.tolist(), b.tolist(), strict=True)) == want

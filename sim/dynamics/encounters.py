@@ -135,10 +135,18 @@ def _offline_matching(
     ``r_tie[k]``; a tie is kept when its priority is the top at both ends. A citizen
     already kept is never kept twice (ties between equal priorities), so the result is
     a matching. Pairs come out in row order of their smaller end.
+
+    One pass over the ties finds each citizen's top priority and the other end of that
+    tie (side by side, one cache miss per entry); with distinct priorities a tie is kept
+    exactly when its two ends name each other, which a pass over the citizens checks.
+    If two ties at one citizen share its top priority, a second pass over the ties
+    settles them in row order (:func:`_match_in_row_order`).
     """
     n = indptr.shape[0] - 1
     m = indices.shape[0]
-    best = np.full(n, -1.0)
+    top = np.full((n, 2), -1.0)  # top priority at each citizen, the other end of its tie
+    flat = top.reshape(-1)
+    equal = False
     t = 0
     for i in range(n):
         off_i = not go_online[i]
@@ -146,16 +154,48 @@ def _offline_matching(
             if e + PREFETCH_AHEAD < m:
                 ahead = indices[e + PREFETCH_AHEAD]
                 prefetch(go_online, ahead)
-                prefetch(best, ahead)
+                prefetch(flat, 2 * ahead)
             j = indices[e]
             if j > i:
                 if off_i and not go_online[j]:
                     p = r_tie[t]
-                    if p > best[i]:
-                        best[i] = p
-                    if p > best[j]:
-                        best[j] = p
+                    if p >= top[i, 0]:
+                        equal |= p == top[i, 0]
+                        top[i, 0] = p
+                        top[i, 1] = j
+                    if p >= top[j, 0]:
+                        equal |= p == top[j, 0]
+                        top[j, 0] = p
+                        top[j, 1] = i
                 t += 1
+    if equal:
+        return _match_in_row_order(indptr, indices, go_online, r_tie, top[:, 0].copy())
+    a = np.empty(n // 2, dtype=np.int64)
+    b = np.empty(n // 2, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        if i + PREFETCH_AHEAD < n:
+            ahead = int(top[i + PREFETCH_AHEAD, 1])
+            if ahead >= 0:
+                prefetch(flat, 2 * ahead)
+        j = int(top[i, 1])
+        if j > i and int(top[j, 1]) == i:
+            a[k] = i
+            b[k] = j
+            k += 1
+    return a[:k], b[:k]
+
+
+@njit(cache=True, nogil=True)
+def _match_in_row_order(
+    indptr: I64,
+    indices: NDArray[np.int32],
+    go_online: NDArray[np.bool_],
+    r_tie: F64,
+    best: F64,
+) -> tuple[I64, I64]:
+    """Keep, in row order, each tie whose priority is ``best`` at both unmatched ends."""
+    n = indptr.shape[0] - 1
     matched = np.zeros(n, dtype=np.bool_)
     a = np.empty(n // 2, dtype=np.int64)
     b = np.empty(n // 2, dtype=np.int64)
@@ -164,8 +204,6 @@ def _offline_matching(
     for i in range(n):
         bi = best[i]
         for e in range(indptr[i], indptr[i + 1]):
-            if e + PREFETCH_AHEAD < m:
-                prefetch(best, indices[e + PREFETCH_AHEAD])
             j = indices[e]
             if j > i:
                 top = bi >= 0.0 and r_tie[t] == bi and best[j] == bi
