@@ -45,6 +45,8 @@ I64 = NDArray[np.int64]
 #: Largest population for algorithmic bias over all citizens (dense, O(N^2) per week).
 DENSE_BIAS_LIMIT = 50_000
 _MIN_DIST = 1e-5
+#: How many online citizens ahead the online draw prefetches the followees' state.
+_ROWS_AHEAD = 4
 
 
 @dataclass
@@ -232,24 +234,30 @@ def _online_matching(
     Each online citizen i picks one online followee j with probability proportional to
     w = max(|x_i - x_j|, 1e-5)^-gamma: the entry where the running sum of w over its
     row first exceeds ``u_pick[i]`` times the row's total. The proposal i -> j has
-    priority ``r_prop[i]`` and is kept when that is the top at both i and j.
+    priority ``r_prop[i]`` and is kept when that is the top at both i and j. Only the
+    online citizens' rows are read; those of the citizen a few rows on are prefetched.
     """
     n = indptr.shape[0] - 1
-    m = indices.shape[0]
+    online = np.flatnonzero(go_online)
+    n_on = online.shape[0]
     pick = np.full(n, -1, dtype=np.int64)
     best = np.full(n, -1.0)
-    cum = np.empty(max(np.max(indptr[1:] - indptr[:-1]), 1) if n else 1)
+    widest = 1
     for i in range(n):
-        if not go_online[i]:
-            continue
+        widest = max(widest, indptr[i + 1] - indptr[i])
+    cum = np.empty(widest)
+    for r in range(n_on):
+        if r + _ROWS_AHEAD < n_on:  # the followees of an online citizen a few rows on
+            later = online[r + _ROWS_AHEAD]
+            for e in range(indptr[later], indptr[later + 1]):
+                prefetch(go_online, indices[e])
+                prefetch(x, indices[e])
+                prefetch(best, indices[e])
+        i = online[r]
         xi = x[i]
         lo, hi = indptr[i], indptr[i + 1]
         total = 0.0
         for e in range(lo, hi):
-            if e + PREFETCH_AHEAD < m:
-                ahead = indices[e + PREFETCH_AHEAD]
-                prefetch(go_online, ahead)
-                prefetch(x, ahead)
             j = indices[e]
             if go_online[j]:
                 total += _bias_weight(abs(xi - x[j]), gamma)
@@ -270,16 +278,20 @@ def _online_matching(
         pick[i] = chosen
         j = indices[chosen]
         p = r_prop[i]
-        if p > best[i]:
-            best[i] = p
-        if p > best[j]:
-            best[j] = p
+        best[i] = max(best[i], p)  # no branch on a load that may miss the cache
+        best[j] = max(best[j], p)
     matched = np.zeros(n, dtype=np.bool_)
     a = np.empty(n // 2, dtype=np.int64)
     b = np.empty(n // 2, dtype=np.int64)
     entry = np.empty(n // 2, dtype=np.int64)
     k = 0
-    for i in range(n):
+    for r in range(n_on):  # proposers in index order
+        if r + PREFETCH_AHEAD < n_on:
+            later = pick[online[r + PREFETCH_AHEAD]]
+            if later >= 0:
+                prefetch(best, indices[later])
+                prefetch(matched, indices[later])
+        i = online[r]
         e = pick[i]
         if e < 0:
             continue
