@@ -136,6 +136,8 @@ def influence(
     else:
         _pairwise(x, eps, mu, cfg, enc)
     if cfg.noise > 0.0:
-        redraw = u_noise < cfg.noise
-        fresh = u_new if prior is None else np.clip(prior[0] + prior[1] * z, 0.0, 1.0)
-        x[redraw] = fresh[redraw]
+        redraw = np.flatnonzero(u_noise < cfg.noise)
+        if prior is None:
+            x[redraw] = u_new[redraw]
+        else:
+            x[redraw] = np.clip(prior[0][redraw] + prior[1][redraw] * z[redraw], 0.0, 1.0)
