@@ -10,6 +10,10 @@
   machine's memory bandwidth for one core, as numpy sees it), and :func:`gather_rate`:
   random gathers per second (``x[indices]``), the access pattern of every rule that
   reads a neighbour's state.
+- :func:`compiled_gather`: the same gather as the model's compiled passes make it at
+  best (numba, prefetched as sim/prefetch.py): every tie entry reads its neighbour's
+  opinion once and adds it up, nothing else. The week's passes over the ties cannot
+  cost less than this each.
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ import statistics
 import time
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
+
+from sim.prefetch import PREFETCH_AHEAD, prefetch
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -74,3 +81,21 @@ def gather_rate(n: int, entries: int, repeats: int = 5, seed: int = 0) -> float:
     idx = rng.integers(0, n, entries).astype(np.int32)
     x[idx]
     return entries / _median_time(lambda: x[idx], repeats)
+
+
+@njit(cache=True, nogil=True)
+def _gather_sum(indices: NDArray[np.int32], x: F64) -> float:
+    m = indices.shape[0]
+    s = 0.0
+    for e in range(m):
+        if e + PREFETCH_AHEAD < m:
+            prefetch(x, indices[e + PREFETCH_AHEAD])
+        s += x[indices[e]]
+    return s
+
+
+def compiled_gather(layers: list[NDArray[np.int32]], x: F64, repeats: int = 5) -> float:
+    """CPU seconds of one compiled, prefetched gather of ``x`` over all entries of layers."""
+    for ind in layers:
+        _gather_sum(ind, x)  # compile and warm up
+    return _median_time(lambda: [_gather_sum(ind, x) for ind in layers], repeats)

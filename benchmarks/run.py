@@ -23,8 +23,9 @@ process (see ``clock``).
 - Scaling: the full model's time per week from 10^4 to 10^6 citizens, and the fitted
   exponent of time ~ N^b.
 - Floors at 10^6: the bare numpy kernel of the influence rule (benchmarks/kernels.py),
-  and the bandwidth floor: the bytes of the model's state and edge arrays streamed once
-  at the measured single-core read bandwidth.
+  the bandwidth floor: the bytes of the model's state and edge arrays streamed once
+  at the measured single-core read bandwidth, and one random gather of the neighbours'
+  opinions over all tie entries (numpy, and compiled with prefetching).
 - Memory at 10^6 (a fresh process, benchmarks/memory.py): state bytes and peak resident
   memory per citizen.
 - National (``--national``): benchmarks/national.py under /usr/bin/time -v.
@@ -45,7 +46,13 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.kernels import bare_influence_week, gather_rate, stream_bandwidth, tie_list
+from benchmarks.kernels import (
+    bare_influence_week,
+    compiled_gather,
+    gather_rate,
+    stream_bandwidth,
+    tie_list,
+)
 from benchmarks.mesa_reference import MesaCohesion
 from benchmarks.ndlib_peer import NdlibRun, to_networkx
 from sim import api
@@ -199,6 +206,7 @@ def floors(n: int, reps: int) -> dict:
     bw = stream_bandwidth()
     entries = net.offline.n_entries + net.online.n_entries
     gathers = gather_rate(n, entries)
+    compiled = compiled_gather([net.offline.indices, net.online.indices], pop.opinion, reps)
     return {
         "n": n,
         **t,
@@ -206,6 +214,7 @@ def floors(n: int, reps: int) -> dict:
         "bandwidth": bw,
         "floor": state_bytes / bw,
         "gather_pass": entries / gathers,
+        "gather_compiled": compiled,
         "entries": entries,
     }
 
@@ -293,6 +302,9 @@ def table(res: dict) -> str:
         f"| | {f['kernel'] / f['floor']:.0f}x | |",
         f"| one random gather pass over all {f['entries']:,} entries, s | {f['n']:,} "
         f"| {f['gather_pass']:.4f} | | {f['full'] / f['gather_pass']:.0f}x (full/gather) | |",
+        f"| one compiled prefetched gather pass over all entries / bandwidth floor, s "
+        f"| {f['n']:,} | {f['gather_compiled']:.4f} | | "
+        f"{f['gather_compiled'] / f['floor']:.0f}x | |",
     ]
     m = res["memory"]
     n = m["size"]
