@@ -150,3 +150,23 @@ def test_mesa_reference_reaches_the_same_end_state_as_our_rules():
     # Two one-sided tests: the mean paired difference lies within +-margin.
     assert np.all(mean - t_crit * se > -MARGINS), (mean, se)
     assert np.all(mean + t_crit * se < MARGINS), (mean, se)
+
+
+def test_compiled_gather_floor_reads_every_entry_once():
+    from benchmarks.kernels import _gather_sum, compiled_gather
+
+    rng = np.random.default_rng(3)
+    x = rng.random(500)
+    layers = [rng.integers(0, 500, 2000).astype(np.int32) for _ in range(2)]
+    for ind in layers:
+        assert _gather_sum(ind, x) == np.cumsum(x[ind])[-1]  # in entry order
+    assert compiled_gather(layers, x, repeats=1) >= 0.0
+
+
+def test_explorer_benchmark_times_the_step_and_every_view():
+    pytest.importorskip("solara")
+    from benchmarks.explorer import VIEWS, measure
+
+    r = measure(size=300, policy="integrated", weeks=2)
+    assert set(r) == {"step", *VIEWS}
+    assert all(v >= 0.0 for v in r.values())
