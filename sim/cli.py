@@ -124,7 +124,7 @@ def prevalidate(argv: Sequence[str]) -> str | None:
     """
     from hydra._internal.utils import get_args_parser
 
-    from sim.sweep.jobs import expand
+    from sim.sweep.jobs import expand, mark_checked
 
     args = get_args_parser().parse_args(list(argv))
     if args.help or args.hydra_help or args.info or args.shell_completion:
@@ -136,6 +136,8 @@ def prevalidate(argv: Sequence[str]) -> str | None:
         _check_jobs(sweep.jobs, name, extra)
     except Exception as e:  # every failure becomes one line
         return describe(e)
+    if sweep.multirun:
+        mark_checked(sweep.jobs)  # the checked sweeper need not compose them again
     return _unwritable(sweep)
 
 

@@ -8,6 +8,7 @@ import math
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -490,3 +491,63 @@ def _check_quick(sweep: Path, shrink: bool) -> None:
     if not shrink:
         assert (sweep / "policy=none,scenario=baseline,seed=0" / "cohesion.png").is_file()
     assert not math.isnan(per_future["outcome_mean"].sum())
+
+
+# --------------------------------------------------------------------------- sweeper
+
+
+def test_checked_sweeper_composes_only_batches_with_an_unchecked_job(monkeypatch):
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+
+    from hydra_plugins.cohesion_sim.checked_sweeper import CheckedSweeper
+    from sim.sweep import jobs
+
+    composed: list[list[list[str]]] = []
+    monkeypatch.setattr(BasicSweeper, "validate_batch_is_legal", lambda s, b: composed.append(b))
+    monkeypatch.setattr(jobs, "_CHECKED", set())
+    sweeper = CheckedSweeper(max_batch_size=None)
+    jobs.mark_checked([["policy=none", "seed=0"], ["policy=none", "seed=1"]])
+    sweeper.validate_batch_is_legal([["policy=none", "seed=0"], ["policy=none", "seed=1"]])
+    assert composed == []
+    unchecked = [["policy=none", "seed=0"], ["policy=none", "seed=2"]]
+    sweeper.validate_batch_is_legal(unchecked)
+    assert composed == [unchecked]
+
+
+_COUNT_COMPOSITIONS = """
+import atexit, sys
+from hydra._internal.config_loader_impl import ConfigLoaderImpl
+calls = []
+compose = ConfigLoaderImpl.load_sweep_config
+def counted(self, master_config, sweep_overrides):
+    calls.append(list(sweep_overrides))
+    return compose(self, master_config, sweep_overrides)
+ConfigLoaderImpl.load_sweep_config = counted
+atexit.register(lambda: print(f"job compositions: {len(calls)}", file=sys.stderr))
+from sim.cli import main
+sys.argv = ["cohesion-sim", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "jobs"),
+    [
+        (["-m", "policy=none,canvassing", "seed=0,1", "dynamics.confidence=0.2"], 4),
+        # the experiment's params, then the command line's; counted in one process
+        (["experiment=quick", "seed=1", "hydra/launcher=basic"], 6),
+        (["-m", "policy=none,canvassing", "seed=0,1", "hydra/sweeper=basic"], 4),
+    ],
+)
+def test_hydra_composes_each_checked_job_once_not_twice(tmp_path, cli_env, args, jobs):
+    """The CLI checks exactly the jobs Hydra launches, so the sweeper need not compose them."""
+    tiny = ["population.size=300", "population.neighbourhood_size=100", "steps=2", "burn_in=0"]
+    r = subprocess.run(
+        [sys.executable, "-c", _COUNT_COMPOSITIONS, *args, *tiny, "plot=false",
+         f"hydra.sweep.dir={tmp_path / 'sweep'}"],
+        env=cli_env, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert len(list((tmp_path / "sweep").glob("*/run.json"))) == jobs
+    twice = "hydra/sweeper=basic" in args  # Hydra's own sweeper composes every job twice
+    assert f"job compositions: {jobs * (2 if twice else 1)}" in r.stderr

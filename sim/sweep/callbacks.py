@@ -36,11 +36,9 @@ from sim.sweep.guard import (
     lock_sweep,
     unlock_sweep,
 )
-from sim.sweep.jobs import jobs_of
+from sim.sweep.jobs import BASIC_SWEEPERS, jobs_of
 
 __all__ = ["SweepCallback", "SweepOutcome", "last_outcome"]
-
-_BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
 
 @dataclass
@@ -96,7 +94,7 @@ def last_outcome() -> SweepOutcome | None:
 def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
     """The jobs of a sweep from its master config (None if the sweeper is not the basic one)."""
     hydra = config.hydra
-    if OmegaConf.select(hydra, "sweeper._target_") != _BASIC_SWEEPER:
+    if OmegaConf.select(hydra, "sweeper._target_") not in BASIC_SWEEPERS:
         return None
     node = OmegaConf.select(hydra, "sweeper.params")
     params = OmegaConf.to_container(node, resolve=False) if node is not None else {}

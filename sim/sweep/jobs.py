@@ -30,9 +30,34 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.config import register_schema
 
-__all__ = ["Sweep", "compose_jobs", "expand", "jobs_of"]
+__all__ = [
+    "BASIC_SWEEPERS",
+    "Sweep",
+    "compose_jobs",
+    "expand",
+    "jobs_of",
+    "mark_checked",
+    "was_checked",
+]
 
-_BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+#: Sweepers that run the basic sweeper's jobs (Hydra's own, and ``hydra/sweeper=checked``).
+BASIC_SWEEPERS = (
+    "hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
+    "hydra_plugins.cohesion_sim.checked_sweeper.CheckedSweeper",
+)
+
+#: Jobs (their override lists) whose configs this process has composed and checked.
+_CHECKED: set[tuple[str, ...]] = set()
+
+
+def mark_checked(jobs: Sequence[Sequence[str]]) -> None:
+    """Record jobs whose configs were composed and checked (see the checked sweeper)."""
+    _CHECKED.update(tuple(job) for job in jobs)
+
+
+def was_checked(job: Sequence[str]) -> bool:
+    """Whether this exact job was recorded by :func:`mark_checked` in this process."""
+    return tuple(job) in _CHECKED
 
 
 @dataclass
@@ -114,7 +139,7 @@ def expand(
     if not multirun:
         return Sweep(False, [list(overrides)], hydra_node)
     task = [o.input_line for o in parsed if not o.is_hydra_override()]
-    if OmegaConf.select(hydra_node, "sweeper._target_") != _BASIC_SWEEPER:
+    if OmegaConf.select(hydra_node, "sweeper._target_") not in BASIC_SWEEPERS:
         # Another sweeper chooses its jobs as it goes: check the base config only.
         return Sweep(True, [[str(b) for b in base]], hydra_node)
     node = OmegaConf.select(hydra_node, "sweeper.params")
