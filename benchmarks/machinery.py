@@ -9,7 +9,9 @@ that a run costs the same in a loop and in a sweep, which shares burn-ins) three
 - bare: an in-process loop of ``api.simulate`` (no files), CPU seconds per run after
   one warm-up run;
 - sweep: ``python -m sim -m ...`` with the basic launcher, a subprocess, for 6 and
-  for 12 runs, with ``plot=true`` (the default) and ``plot=false``. CPU seconds of the
+  for 12 runs, with ``plot=true`` (the default) and ``plot=false``, and with Hydra's
+  own sweeper (``hydra/sweeper=basic``, which composes every job twice) instead of the
+  default ``checked`` one. CPU seconds of the
   subprocess (user + system, from ``RUSAGE_CHILDREN``) and wall seconds. Per extra run:
   (T12 - T6) / 6; the machinery's cost per run is that minus the bare run;
 - start-up: a subprocess that only imports the CLI (``python -c "import sim.cli"``).
@@ -49,7 +51,7 @@ def _timed_subprocess(cmd: list[str]) -> tuple[float, float]:
     return _children_cpu() - cpu0, time.perf_counter() - t0
 
 
-def _sweep(runs: int, plot: bool, common: list[str]) -> tuple[float, float]:
+def _sweep(runs: int, plot: bool, common: list[str], *extra: str) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as d:
         cmd = [
             sys.executable,
@@ -61,6 +63,7 @@ def _sweep(runs: int, plot: bool, common: list[str]) -> tuple[float, float]:
             f"plot={str(plot).lower()}",
             f"hydra.sweep.dir={d}",
             *common,
+            *extra,
         ]
         return _timed_subprocess(cmd)
 
@@ -87,6 +90,8 @@ def measure(size: int, steps: int, reps: int) -> dict[str, float]:
         "sweep12_plot": lambda: _sweep(12, True, common),
         "sweep6_noplot": lambda: _sweep(6, False, common),
         "sweep12_noplot": lambda: _sweep(12, False, common),
+        "sweep6_basic": lambda: _sweep(6, True, common, "hydra/sweeper=basic"),
+        "sweep12_basic": lambda: _sweep(12, True, common, "hydra/sweeper=basic"),
         "startup": lambda: _timed_subprocess([sys.executable, "-c", "import sim.cli"]),
     }
     samples: dict[str, list[tuple[float, float]]] = {k: [] for k in variants}
@@ -102,6 +107,9 @@ def measure(size: int, steps: int, reps: int) -> dict[str, float]:
         extra = (out[f"sweep12_plot_{clock}"] - out[f"sweep6_plot_{clock}"]) / 6
         extra_np = (out[f"sweep12_noplot_{clock}"] - out[f"sweep6_noplot_{clock}"]) / 6
         out[f"extra_run_{clock}"] = extra
+        out[f"extra_run_basic_{clock}"] = (
+            out[f"sweep12_basic_{clock}"] - out[f"sweep6_basic_{clock}"]
+        ) / 6
         out[f"overhead_per_run_{clock}"] = extra - out[f"bare_per_run_{clock}"]
         out[f"figure_{clock}"] = extra - extra_np
         out[f"fixed_per_sweep_{clock}"] = (
@@ -120,6 +128,7 @@ def main() -> None:
     rows = [
         ("bare in-process loop, per run", "bare_per_run"),
         ("sweep (basic launcher), per extra run", "extra_run"),
+        ("the same with Hydra's own sweeper (hydra/sweeper=basic)", "extra_run_basic"),
         ("overhead per run (job set-up, run directory, progress)", "overhead_per_run"),
         ("of which cohesion.png", "figure"),
         ("interpreter start-up and imports, per sweep", "startup"),
