@@ -936,10 +936,47 @@ def validate(cfg: DictConfig | RunConfig) -> RunConfig:
 
 
 def to_dict(cfg: RunConfig) -> dict[str, Any]:
-    """The plain nested dict of a typed config (for hashing and run.json)."""
-    out = OmegaConf.to_container(OmegaConf.structured(cfg), resolve=True)
+    """The plain nested dict of a typed config (for hashing and run.json).
+
+    The same dict as ``OmegaConf.to_container(OmegaConf.structured(cfg))`` (a test
+    compares them on every shipped option), values converted to their fields' declared
+    types as OmegaConf converts them (an int in a float field becomes a float), so
+    config hashes are the same; it walks the dataclasses directly, about 30 times
+    faster (it is called twice per job of a sweep).
+    """
+    out = _plain(cfg, RunConfig)
     assert isinstance(out, dict)
-    return {str(k): v for k, v in out.items()}
+    return out
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _plain(value: Any, hint: Any) -> Any:
+    """``value`` as plain dicts, lists and scalars, converted as OmegaConf would."""
+    if is_dataclass(value) and not isinstance(value, type):
+        cls = type(value)
+        hints = _HINTS.get(cls)
+        if hints is None:
+            hints = _HINTS[cls] = get_type_hints(cls)
+        return {f.name: _plain(getattr(value, f.name), hints[f.name]) for f in fields(value)}
+    if value is None:
+        return None
+    args = [a for a in get_args(hint) if a is not type(None)]
+    origin = get_origin(hint)
+    if origin is not None and origin not in (dict, list, tuple) and len(args) == 1:
+        return _plain(value, args[0])  # X | None
+    if isinstance(value, dict):
+        inner = args[1] if origin is dict and len(args) == 2 else Any
+        return {str(k): _plain(v, inner) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        inner = args[0] if origin in (list, tuple) and args else Any
+        return [_plain(v, inner) for v in value]
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is str and not isinstance(value, str):
+        return str(value)
+    return value
 
 
 def field_names(obj: Any) -> list[str]:

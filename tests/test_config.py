@@ -128,3 +128,30 @@ def test_cli_bad_input_exit_1_one_line(tmp_path, cli_env, override):
     assert len(lines) == 1 and lines[0].startswith("cohesion-sim: error: "), proc.stderr
     assert "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+def _omegaconf_dict(cfg):
+    from omegaconf import OmegaConf
+
+    return OmegaConf.to_container(OmegaConf.structured(cfg), resolve=True)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [[f"{g}={p.stem}"] for g in GROUPS for p in sorted((ROOT / "configs" / g).glob("*.yaml"))]
+    + [[f"experiment={p.stem}"] for p in sorted((ROOT / "experiments").glob("*.yaml"))]
+    + [["experiment=compare_interventions", "uncertainty.sample=7"]],
+)
+def test_to_dict_is_the_dict_omegaconf_makes_so_hashes_stay(overrides):
+    import json
+    from dataclasses import replace
+
+    from sim.config import to_dict
+
+    cfg = validate(api.compose(overrides))
+    # and with an int where a float is declared, as code may set it (OmegaConf makes 1.0)
+    odd = replace(cfg, dynamics=replace(cfg.dynamics, confidence=1), steps=0)
+    for c in (cfg, odd):
+        assert json.dumps(to_dict(c), sort_keys=True) == json.dumps(
+            _omegaconf_dict(c), sort_keys=True
+        )
