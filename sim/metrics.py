@@ -322,7 +322,9 @@ def _tie_pass(
     the sum and number of ``rec[j, 1]`` over the ties with |x_i - x_j| < eps_i. Each row
     is summed in entry order. The bound test selects by multiplying (adding 0.0 or the
     value), not by branching, so that a mispredicted branch never discards the
-    neighbours' loads in flight.
+    neighbours' loads in flight (a conditional expression compiled to a branch here and
+    took twice as long). So the values must be finite: an infinite or NaN value of a
+    neighbour beyond the bound would still make the sum NaN.
     """
     m = indices.shape[0]
     width = rec.shape[1]

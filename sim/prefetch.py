@@ -9,6 +9,10 @@ data into the cache, so results are the same bit for bit, with or without it.
 
 It is LLVM's ``llvm.prefetch`` intrinsic (read, keep in all cache levels, data),
 emitted through numba's documented extension API (``numba.extending.intrinsic``).
+
+numba's on-disk cache tracks only the file a compiled function is defined in, so after
+editing this module (``PREFETCH_AHEAD``, say) clear the cached loops of the modules
+that use it (``find sim -name '*.nbi' -delete``) before timing anything.
 """
 
 from __future__ import annotations
@@ -38,10 +42,11 @@ def _prefetch(typingctx: Any, arr: types.Array, idx: types.Integer) -> Any:
     sig = types.void(arr, idx)
 
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
-        aryty = signature.args[0]
+        aryty, idxty = signature.args
         ary = context.make_array(aryty)(context, builder, args[0])
+        idx = context.cast(builder, args[1], idxty, types.intp)  # any integer type
         ptr = cgutils.get_item_pointer(
-            context, builder, aryty, ary, [args[1]], wraparound=False, boundscheck=False
+            context, builder, aryty, ary, [idx], wraparound=False, boundscheck=False
         )
         i8p = ir.IntType(8).as_pointer()
         i32 = ir.IntType(32)

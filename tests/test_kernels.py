@@ -29,6 +29,8 @@ def test_recommended_is_the_rank_in_the_stable_argsort(kind):
     who = rng.choice(x.shape[0], m, replace=False)
     eps = rng.uniform(0.0, 0.6, m)  # bounds beyond 0 and 1 too
     eps[:5] = 0.0
+    if m >= 8:
+        eps[5:8] = [np.inf, 1e300, 2.0]  # bounds far beyond [0, 1]
     low, high, r = x[who] - eps, x[who] + eps, rng.random(m)
     r[: min(m, 3)] = [0.0, 1.0 - 2**-53, 0.5][: min(m, 3)]
     # The formula this replaces: sort everyone, then index the order at the rank.
@@ -95,3 +97,19 @@ def test_prefetch_only_warms_the_cache(dtype):
     want = float(np.cumsum(a[idx].astype(np.float64))[-1])  # in entry order
     for ahead in (0, 1, 32, 10_000):
         assert gather_sum(a, idx, ahead) == want
+
+
+def test_prefetch_takes_any_integer_index_on_a_strided_array():
+    from numba import njit
+
+    from sim.prefetch import prefetch
+
+    @njit
+    def warm(a, idx):
+        for e in range(idx.shape[0]):
+            prefetch(a, idx[e])
+        return a[idx[0]]
+
+    a = np.arange(20.0)[::2]  # not contiguous
+    for dtype in (np.int32, np.int64, np.uint16):
+        assert warm(a, np.array([3, 1], dtype=dtype)) == 6.0

@@ -42,8 +42,10 @@ def _bucket(v: float, n_buckets: int) -> int:
     """The bucket of value v among ``n_buckets`` equal buckets of [0, 1] (clamped).
 
     Non-decreasing in v, so a citizen in a lower bucket than v has a lower opinion.
+    Clamped before the conversion to an integer, so bounds far outside [0, 1] (or
+    infinite) fall in the first or last bucket.
     """
-    return min(max(int(v * n_buckets), 0), n_buckets - 1)
+    return int(min(max(v * n_buckets, 0.0), n_buckets - 1.0))
 
 
 @njit(cache=True, nogil=True)

@@ -32,7 +32,7 @@ F64 = NDArray[np.float64]
 def similar_tie_mean(
     values: F64, x: F64, eps: F64, network: Network, ties: TieSums | None = None
 ) -> tuple[F64, NDArray[np.int64]]:
-    """Mean of ``values`` over each citizen's ties (both layers) within its bound.
+    """Mean of ``values`` (finite) over each citizen's ties (both layers) within its bound.
 
     ``ties``, if given, is filled by the same pass over the ties (sim/metrics.py), so
     that the week's tie statistics cost no second pass.
