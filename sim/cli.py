@@ -124,21 +124,36 @@ def prevalidate(argv: Sequence[str]) -> str | None:
     """
     from hydra._internal.utils import get_args_parser
 
-    from sim.sweep.jobs import expand, mark_checked
+    from sim.sweep.jobs import BASIC_SWEEPERS, expand, mark_checked
 
     args = get_args_parser().parse_args(list(argv))
     if args.help or args.hydra_help or args.info or args.shell_completion:
         return None
     extra = [args.config_dir] if args.config_dir else []
     name = args.config_name or "config"
+    mark_checked([])
     try:
         sweep = expand(args.overrides, args.multirun, name, extra)
         _check_jobs(sweep.jobs, name, extra)
     except Exception as e:  # every failure becomes one line
         return describe(e)
-    if sweep.multirun:
+    sweeper = OmegaConf.select(sweep.hydra, "sweeper._target_") if sweep.hydra else None
+    if sweep.multirun and sweeper in BASIC_SWEEPERS:
         mark_checked(sweep.jobs)  # the checked sweeper need not compose them again
     return _unwritable(sweep)
+
+
+def _checked_sweeper(argv: Sequence[str]) -> list[str]:
+    """``hydra/sweeper=checked`` if the checked sweeper can take this sweep, else nothing.
+
+    Only when :func:`prevalidate` recorded the sweep's jobs (so the sweep would use the
+    basic sweeper) and the command line names no sweeper of its own; an experiment's
+    own choice of sweeper is not the basic one, so it is kept.
+    """
+    from sim.sweep.jobs import any_checked
+
+    named = any(a.lstrip("+~").startswith("hydra/sweeper") for a in argv)
+    return [] if named or not any_checked() else ["hydra/sweeper=checked"]
 
 
 def _unwritable(sweep: Sweep) -> str | None:
@@ -170,6 +185,7 @@ def main() -> None:
         error = prevalidate(sys.argv[1:])
         if error:
             _fail(error)
+        sys.argv += _checked_sweeper(sys.argv[1:])
     from sim.sweep.guard import SweepStop
 
     try:

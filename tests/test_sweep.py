@@ -551,3 +551,35 @@ def test_hydra_composes_each_checked_job_once_not_twice(tmp_path, cli_env, args,
     assert len(list((tmp_path / "sweep").glob("*/run.json"))) == jobs
     twice = "hydra/sweeper=basic" in args  # Hydra's own sweeper composes every job twice
     assert f"job compositions: {jobs * (2 if twice else 1)}" in r.stderr
+
+
+def _experiment(tmp_path: Path, name: str, body: str) -> list[str]:
+    d = tmp_path / "experiment"
+    d.mkdir(exist_ok=True)
+    (d / f"{name}.yaml").write_text("# @package _global_\n" + body)
+    return ["-cd", str(tmp_path), f"experiment={name}"]
+
+
+def test_the_cli_picks_the_checked_sweeper_only_where_the_basic_one_would_run(tmp_path):
+    from sim.cli import _checked_sweeper
+
+    def picked(argv: list[str]) -> list[str]:
+        assert prevalidate(argv) is None
+        return _checked_sweeper(argv)
+
+    assert picked(["-m", "seed=0,1", *TINY]) == ["hydra/sweeper=checked"]
+    assert picked(["seed=0", *TINY]) == []  # a single run has no sweeper
+    assert picked(["-m", "seed=0,1", "hydra/sweeper=basic", *TINY]) == []  # named: kept
+    # an experiment's own sweeper is kept (its jobs are chosen as it goes)
+    other = "hydra:\n  mode: MULTIRUN\n  sweeper:\n    _target_: some.other.Sweeper\n"
+    assert picked([*_experiment(tmp_path, "other", other), *TINY]) == []
+    # jobs that set Hydra's own keys are left to Hydra to compose
+    own = "hydra:\n  mode: MULTIRUN\n  sweeper:\n    params:\n      hydra.job.name: a,b\n"
+    assert picked([*_experiment(tmp_path, "own", own), *TINY]) == []
+    assert picked(["-m", "seed=0,1", *TINY]) == ["hydra/sweeper=checked"]  # reset
+
+
+def test_a_typo_in_the_sweepers_settings_is_refused_in_one_line(tmp_path):
+    typo = "hydra:\n  mode: MULTIRUN\n  sweeper:\n    parms:\n      seed: 0,1\n"
+    msg = prevalidate([*_experiment(tmp_path, "typo", typo), *TINY])
+    assert msg is not None and "parms" in msg

@@ -8,6 +8,10 @@ Hydra starts (:func:`sim.cli.prevalidate`, which records the jobs it checked wit
 exactly those jobs and otherwise behaves as the basic sweeper, job for job. A batch
 with any job that was not checked that way (a sweep started without the CLI's check) is
 composed as the basic sweeper would.
+
+The CLI picks it (``hydra/sweeper=checked``, configs/hydra/sweeper/checked.yaml) for a
+sweep that would run on the basic sweeper, unless the command line names a sweeper;
+a sweeper chosen by an experiment is kept.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from sim.config import register_schema
 __all__ = [
     "BASIC_SWEEPERS",
     "Sweep",
+    "any_checked",
     "compose_jobs",
     "expand",
     "jobs_of",
@@ -50,9 +51,24 @@ BASIC_SWEEPERS = (
 _CHECKED: set[tuple[str, ...]] = set()
 
 
-def mark_checked(jobs: Sequence[Sequence[str]]) -> None:
-    """Record jobs whose configs were composed and checked (see the checked sweeper)."""
+def mark_checked(jobs: Sequence[Sequence[str]]) -> bool:
+    """Record the jobs of a checked sweep (see the checked sweeper); whether it did.
+
+    Earlier records are dropped. Nothing is recorded if any job sets a ``hydra`` key
+    or group: the CLI's check composes the jobs' configs without Hydra's own settings,
+    so Hydra must still compose those itself.
+    """
+    _CHECKED.clear()
+    parser = OverridesParser.create()
+    if any(o.is_hydra_override() for job in jobs for o in parser.parse_overrides(list(job))):
+        return False
     _CHECKED.update(tuple(job) for job in jobs)
+    return bool(_CHECKED)
+
+
+def any_checked() -> bool:
+    """Whether :func:`mark_checked` recorded any job in this process."""
+    return bool(_CHECKED)
 
 
 def was_checked(job: Sequence[str]) -> bool:
