@@ -122,14 +122,7 @@ def test_files_are_plain_data_of_their_group():
 
 
 #: The interventions of the integrated policy (the names its logged metrics start with).
-NEVER_NAMES = {
-    "deep_canvassing",
-    "co_coaching",
-    "mayor_training",
-    "dialogue_sessions",
-    "platform_measures",
-    "listening_government",
-}
+NEVER_NAMES = set(validate(api.compose(["policy=integrated"])).policy.interventions)
 
 NEVER = {
     "budget_zero": ["policy=integrated", "policy.budget=0"],
