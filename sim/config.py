@@ -607,12 +607,13 @@ def _check_network(n: NetworkConfig, size: int) -> None:
     _range("network.foci", n.foci, 0, 3)
     _unit("network", n, ("homophily", "online_homophily"))
     _range("network.online_degree", n.online_degree, 0, 1000)
-    _range("network.degree", n.degree, 1, max(1, size - 1))
+    # degree and cave size are bounded by the population only where they are used
+    _range("network.degree", n.degree, 1, max(1, size - 1) if n.kind == "regular" else None)
     if n.kind == "regular" and (n.degree * size) % 2:
         raise ConfigError(
             "network.degree", f"times population.size must be even, got {n.degree} x {size}"
         )
-    _range("network.cave_size", n.cave_size, 2, size)
+    _range("network.cave_size", n.cave_size, 2, size if n.kind == "caveman" else None)
     _range("network.long_range", n.long_range, 0.0, 100.0)
 
 

@@ -71,6 +71,11 @@ def test_bad_input_is_refused_with_the_key_named(override, key, allowed):
 def test_valid_input_is_accepted():
     assert prevalidate(["seed=0", "steps=0", "dynamics.convergence=0.5"]) is None
     assert prevalidate(["-m", "seed=0,1,2", "dynamics.confidence=0.1,0.45"]) is None
+    # a tiny population is valid without a regular graph or caves that would need more
+    assert prevalidate(["preset=deffuant", "population.size=2"]) is None
+    assert prevalidate(["network=regular", "population.size=5"]) == (
+        "network.degree: must be in [1, 4], got 10"
+    )
 
 
 def test_sweep_is_validated_job_by_job():
