@@ -223,9 +223,8 @@ def _bimodality(n: F64, s1: F64, s2: F64, s3: F64, s4: F64) -> F64:
     m2s = np.where(ok, m2, 1.0)
     g = np.sqrt(nn * (nn - 1)) / (nn - 2) * m3 / m2s**1.5
     k = (nn - 1) / ((nn - 2) * (nn - 3)) * ((nn + 1) * m4 / m2s**2 - 3 * (nn - 1))
-    den = k + 3 * (nn - 1) ** 2 / ((nn - 2) * (nn - 3))
-    out[ok] = ((g**2 + 1) / den)[ok]
-    return out
+    den = k + 3 * (nn - 1) ** 2 / ((nn - 2) * (nn - 3))  # 0 where there is no variance
+    return np.divide(g**2 + 1, den, out=out, where=ok)
 
 
 @dataclass

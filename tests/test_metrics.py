@@ -1,0 +1,182 @@
+"""Metrics pinned to closed-form values computed here from their definitions.
+
+Nothing here calls the metrics module to compute an expected value: each expectation is
+written out from the definition (Esteban & Ray 1994 with alpha 1.6 on 10 bins; Pearson's
+r over citizens with ties; shares and means by hand), so an error in the module cannot
+cancel out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.metrics import METRICS, Scopes, compute_metrics, esteban_ray
+from sim.network import Network, directed_layer, symmetric_layer
+from sim.population import Population
+
+ALPHA = 1.6
+# Two equal masses at the end bins (centres 0.05 and 0.95): the normaliser.
+TWO_POLES = 2 * 0.5 ** (1 + ALPHA) * 0.5 * 0.9
+
+
+def _pop(opinion, group=None, trust=None, prejudice=None, participation=None, debt=None):
+    n = len(opinion)
+
+    def arr(v, default, dtype=np.float64):
+        return np.asarray(v if v is not None else [default] * n, dtype=dtype)
+
+    return Population(
+        group=arr(group, 0, np.int8),
+        municipality=np.zeros(n, np.int32),
+        neighbourhood=np.zeros(n, np.int32),
+        opinion=arr(opinion, 0.5),
+        confidence=np.full(n, 0.2),
+        trust=arr(trust, 0.5),
+        prejudice=arr(prejudice, 0.3),
+        trust_base=arr(trust, 0.5),
+        prejudice_base=arr(prejudice, 0.3),
+        debt=arr(debt, False, bool),
+        newcomer=np.zeros(n, bool),
+        ex_detainee=np.zeros(n, bool),
+        online_share=np.zeros(n),
+        participation=arr(participation, 0.6),
+        group_names=("a", "b"),
+        neighbourhood_municipality=np.zeros(1, np.int32),
+    )
+
+
+def _net(n, offline=(), online=()):
+    def ends(edges):
+        e = np.array(edges, dtype=np.int64).reshape(-1, 2)
+        return e[:, 0], e[:, 1]
+
+    return Network(symmetric_layer(*ends(offline), n), directed_layer(*ends(online), n))
+
+
+def _metrics(pop, net, tension=None):
+    scopes = Scopes.of(pop)
+    t = np.zeros(pop.n_neighbourhoods) if tension is None else np.asarray(tension, float)
+    out = compute_metrics(pop, net, t, scopes)
+    return {m: out[i, scopes.names.index("all")] for i, m in enumerate(METRICS)}, out, scopes
+
+
+# ------------------------------------------------------------------ Esteban-Ray
+def test_esteban_ray_two_poles_is_one():
+    assert esteban_ray(np.array([0.0, 1.0])) == pytest.approx(1.0, rel=1e-12)
+    assert esteban_ray(np.array([0.01, 0.02, 0.97, 0.99])) == pytest.approx(1.0, rel=1e-12)
+
+
+def test_esteban_ray_of_uniform_opinions_in_closed_form():
+    # one citizen at each bin centre: p_i = 0.1; sum_ij |y_i - y_j| = 2 sum_d d (10 - d) / 10
+    pair_sum = 2 * sum(d * (10 - d) for d in range(1, 10)) / 10
+    want = 0.1 ** (1 + ALPHA) * 0.1 * pair_sum / TWO_POLES
+    x = (np.arange(10) + 0.5) / 10
+    assert esteban_ray(x) == pytest.approx(want, rel=1e-12)
+    assert want == pytest.approx(0.05584, abs=1e-5)
+
+
+def test_esteban_ray_of_three_equal_masses_in_closed_form():
+    # masses 1/3 at bin centres 0.05, 0.45, 0.95: distances 0.4, 0.9, 0.5, each pair twice
+    want = (1 / 3) ** (1 + ALPHA) * (1 / 3) * 2 * (0.4 + 0.9 + 0.5) / TWO_POLES
+    x = np.array([0.05, 0.45, 0.95] * 4)
+    assert esteban_ray(x) == pytest.approx(want, rel=1e-12)
+    got, _, _ = _metrics(_pop(x), _net(12))
+    assert got["polarization"] == pytest.approx(want, rel=1e-12)
+
+
+def test_consensus_has_no_polarisation():
+    assert esteban_ray(np.full(7, 0.42)) == 0.0
+
+
+# ------------------------------------------------------------------ bubble index
+def test_bubble_index_leaves_out_citizens_without_ties():
+    # a path 0-1-2-3 and two isolated citizens at the extremes
+    x = [0.1, 0.3, 0.6, 0.9, 0.0, 1.0]
+    net = _net(6, offline=[(0, 1), (1, 2), (2, 3)])
+    own = np.array(x[:4])
+    tie_mean = np.array([0.3, (0.1 + 0.6) / 2, (0.3 + 0.9) / 2, 0.6])
+    want = np.corrcoef(own, tie_mean)[0, 1]
+    got, _, _ = _metrics(_pop(x), net)
+    assert got["bubble_index"] == pytest.approx(want, rel=1e-12)
+    assert want == pytest.approx(0.9296, abs=1e-4)
+
+
+def test_bubble_index_counts_both_layers_and_directed_follows():
+    # 0 follows 2 online; offline 0-1; 1 follows nobody, 2 follows nobody
+    x = [0.2, 0.4, 0.8]
+    net = _net(3, offline=[(0, 1)], online=[(0, 2)])
+    # ties of 0: 1 and 2 (mean 0.6); of 1: 0 (0.2); of 2: none online out, none offline
+    want = np.corrcoef([0.2, 0.4], [0.6, 0.2])[0, 1]
+    got, _, _ = _metrics(_pop(x), net)
+    assert got["bubble_index"] == pytest.approx(want, rel=1e-12)  # -1 with two points
+
+
+def test_bubble_index_is_zero_without_ties_or_variance():
+    got, _, _ = _metrics(_pop([0.1, 0.9, 0.5]), _net(3))
+    assert got["bubble_index"] == 0.0
+    got, _, _ = _metrics(_pop([0.5, 0.5, 0.5]), _net(3, offline=[(0, 1), (1, 2)]))
+    assert got["bubble_index"] == 0.0
+
+
+# ------------------------------------------------------------------ the other measures
+def test_shares_means_and_bridging_by_hand():
+    x = [0.1, 0.3, 0.6, 0.9]
+    pop = _pop(
+        x,
+        group=[0, 0, 1, 1],
+        trust=[0.1, 0.29, 0.3, 0.9],
+        prejudice=[0.2, 0.4, 0.6, 0.0],
+        participation=[0.5, 0.7, 0.1, 0.3],
+        debt=[True, False, False, False],
+    )
+    # offline 0-1 (same group), 1-2 (cross); online 0 -> 3 (cross)
+    net = _net(4, offline=[(0, 1), (1, 2)], online=[(0, 3)])
+    got, out, scopes = _metrics(pop, net, tension=[0.25])
+    assert got["trust_mean"] == pytest.approx((0.1 + 0.29 + 0.3 + 0.9) / 4)
+    assert got["low_trust_share"] == pytest.approx(0.5)  # 0.3 itself is not low
+    assert got["prejudice_mean"] == pytest.approx(0.3)
+    assert got["participation"] == pytest.approx(0.4)
+    assert got["tension_mean"] == pytest.approx(0.25)
+    assert got["tension_max"] == pytest.approx(0.25)
+    # tie entries: 0: 1 (same), 3 (cross); 1: 0 (same), 2 (cross); 2: 1 (cross); 3: none
+    assert got["bridging_ties"] == pytest.approx(3 / 5)
+    assert got["opinion_mean"] == pytest.approx(0.475)
+    assert got["opinion_sd"] == pytest.approx(np.std(x))
+    col = {s: i for i, s in enumerate(scopes.names)}
+    trust_row = METRICS.index("trust_mean")
+    assert out[trust_row, col["group:a"]] == pytest.approx((0.1 + 0.29) / 2)
+    assert out[trust_row, col["group:b"]] == pytest.approx((0.3 + 0.9) / 2)
+    assert out[trust_row, col["vulnerable:yes"]] == pytest.approx(0.1)
+    bridging_row = METRICS.index("bridging_ties")
+    assert out[bridging_row, col["group:b"]] == pytest.approx(1.0)  # 2's one tie is cross
+    assert out[bridging_row, col["group:a"]] == pytest.approx(2 / 4)
+
+
+def test_bimodality_coefficient_by_hand():
+    x = np.array([0.1, 0.15, 0.2, 0.8, 0.85, 0.9, 0.5])
+    n = x.size
+    d = x - x.mean()
+    m2, m3, m4 = (d**2).mean(), (d**3).mean(), (d**4).mean()
+    g1 = np.sqrt(n * (n - 1)) / (n - 2) * m3 / m2**1.5
+    g2 = (n - 1) / ((n - 2) * (n - 3)) * ((n + 1) * m4 / m2**2 - 3 * (n - 1))
+    want = (g1**2 + 1) / (g2 + 3 * (n - 1) ** 2 / ((n - 2) * (n - 3)))
+    got, _, _ = _metrics(_pop(x), _net(n))
+    assert got["bimodality"] == pytest.approx(want, rel=1e-9)
+    few, _, _ = _metrics(_pop([0.1, 0.9, 0.5]), _net(3))
+    assert few["bimodality"] == 0.0  # fewer than 4 citizens
+
+
+def test_cohesion_index_from_its_anchors():
+    x = [0.1, 0.3, 0.6, 0.9]
+    pop = _pop(x, group=[0, 0, 1, 1], trust=[0.2, 0.4, 0.6, 0.8], prejudice=[0.3] * 4)
+    net = _net(4, offline=[(0, 1), (1, 2), (2, 3)])
+    got, _, _ = _metrics(pop, net, tension=[0.1])
+    bridging = min(got["bridging_ties"] / 0.5, 1.0)
+    relations = (bridging + (1 - 0.3) + (1 - max(got["bubble_index"], 0.0))) / 3
+    connected = (0.5 + (1 - got["low_trust_share"])) / 2
+    common = (0.6 + (1 - 0.1) + (1 - got["polarization"])) / 3
+    assert got["cohesion_social_relations"] == pytest.approx(100 * relations)
+    assert got["cohesion_connectedness"] == pytest.approx(100 * connected)
+    assert got["cohesion_common_good"] == pytest.approx(100 * common)
+    assert got["cohesion_index"] == pytest.approx(100 * (relations + connected + common) / 3)
