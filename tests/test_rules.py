@@ -431,3 +431,116 @@ def test_participation_moves_towards_its_target():
     cfg = ParticipationConfig(rate=0.5, base=0.1, trust_weight=0.5, bridging_weight=0.2)
     participation(prop, np.array([1.0, 0.0]), np.array([0.5, 0.0]), cfg)
     np.testing.assert_allclose(prop, [0.5 + 0.5 * (0.7 - 0.5), 0.5 + 0.5 * (0.1 - 0.5)])
+
+
+# ---------------------------------------------------------------- boundaries and branches
+def test_a_pair_at_exactly_the_bound_does_not_move():
+    # |0.25 - 0.5| = 0.25 exactly in binary; Deffuant: influence only if |x_i - x_j| < eps
+    x = np.array([0.25, 0.5, 0.5, 0.25])
+    eps = np.array([0.25, 0.25, 0.25, 0.25])
+    influence(
+        x, eps, 0.5, InfluenceConfig(), _pairs([0, 2], [1, 3], x=x), _empty_network(4), None, _rng()
+    )
+    np.testing.assert_array_equal(x, [0.25, 0.5, 0.5, 0.25])
+    # just inside the bound both move
+    x = np.array([0.25, 0.5])
+    influence(
+        x,
+        np.full(2, 0.25 + 1e-12),
+        0.5,
+        InfluenceConfig(),
+        _pairs([0], [1], x=x),
+        _empty_network(2),
+        None,
+        _rng(),
+    )
+    np.testing.assert_allclose(x, [0.375, 0.375])
+
+
+def test_an_online_encounter_at_exactly_the_bound_is_discordant():
+    n = 4
+    online = directed_layer(np.array([0, 0]), np.array([1, 2]), n)
+    x = np.array([0.25, 0.5, 0.3, 0.26])
+    entry = int(np.flatnonzero((online.src == 0) & (online.indices == 1))[0])
+    enc = _pairs([0], [1], online=True, entry=[entry], x=x)
+    cfg = BubblesConfig(unfollow=1.0, new_follow="random", prejudice_homophily=0.0)
+    changed = unfollow(
+        x, np.full(n, 0.25), np.zeros(n, np.int8), np.zeros(n), online, enc, cfg, _rng()
+    )
+    assert changed == 1
+    assert 1 not in online.indices[online.indptr[0] : online.indptr[1]].tolist()
+
+
+def _prejudiced_unfollow(prejudice_of_0, seed):
+    """Citizen 0 (group 0) unfollows 1 after a discordant encounter; all others are group 1."""
+    n = 40
+    online = directed_layer(np.array([0]), np.array([1]), n)
+    x = np.full(n, 0.5)
+    x[1] = 0.9
+    enc = _pairs([0], [1], online=True, entry=[0], x=x)
+    group = np.ones(n, dtype=np.int8)
+    group[0] = 0
+    prej = np.zeros(n)
+    prej[0] = prejudice_of_0
+    cfg = BubblesConfig(unfollow=1.0, new_follow="random", prejudice_homophily=1.0)
+    rng = np.random.default_rng(seed)
+    return unfollow(x, np.full(n, 0.2), group, prej, online, enc, cfg, rng), online
+
+
+def test_prejudice_homophily_refuses_out_group_follows_of_the_fully_prejudiced():
+    for seed in range(20):
+        changed, online = _prejudiced_unfollow(1.0, seed)
+        assert changed == 0  # every candidate is out-group, accepted with 1 - 1 x 1 = 0
+        assert online.indices[0] == 1
+    # without prejudice an out-group candidate is accepted at the first attempt
+    accepted = [_prejudiced_unfollow(0.0, seed)[0] for seed in range(20)]
+    assert accepted == [1] * 20
+
+
+def test_trust_spreads_only_from_ties_of_similar_opinion():
+    # 0-1 close (0.1 apart, eps 0.2); 2-3 far apart (0.6); 4 has no ties
+    x = np.array([0.4, 0.5, 0.1, 0.7, 0.5])
+    t = np.array([0.2, 0.8, 0.3, 0.9, 0.6])
+    net = Network(
+        symmetric_layer(np.array([0, 2]), np.array([1, 3]), 5),
+        directed_layer(np.zeros(0, np.int64), np.zeros(0, np.int64), 5),
+    )
+    cfg = _trust_cfg(spread=0.25)
+    trust(t, t.copy(), x, np.full(5, 0.2), np.zeros(5, bool), np.zeros(5), 0.5, net, cfg, _rng())
+    # each of 0 and 1 moves a quarter of the way to the other's (old) trust
+    np.testing.assert_allclose(t, [0.2 + 0.25 * 0.6, 0.8 - 0.25 * 0.6, 0.3, 0.9, 0.6])
+
+
+def test_random_mixing_is_a_matching_without_self_pairs():
+    n = 301
+    x = np.linspace(0.0, 1.0, n)
+    net = _empty_network(n)
+    rng = np.random.default_rng(3)
+    pairs = 0
+    for share in (0.0, 0.5, 1.0):
+        for _ in range(15):
+            enc = draw_encounters(x, np.full(n, share), net, 0.0, rng)
+            assert not np.any(enc.a == enc.b)
+            people = np.concatenate([enc.a, enc.b])
+            assert np.unique(people).shape[0] == people.shape[0]
+            pairs += enc.size
+    assert pairs > 3000
+
+
+def test_convergence_reaches_the_influence_rule_as_mu():
+    cfg = compose(
+        [
+            "preset=deffuant",
+            "population.size=2",
+            "population.neighbourhood_size=2",
+            "dynamics.confidence=0.3",
+            "dynamics.convergence=0.1",
+            "steps=1",
+            "progress=false",
+            "plot=false",
+        ]
+    )
+    m = CohesionModel(cfg)
+    m.population.opinion[:] = [0.4, 0.5]
+    m.step()  # two offline citizens under random mixing always meet
+    np.testing.assert_allclose(m.population.opinion, [0.41, 0.49], rtol=0, atol=1e-15)
