@@ -364,3 +364,188 @@ def test_generated_out_of_range_values_are_refused_naming_the_key(case):
 )
 def test_generated_text_for_numbers_is_refused_naming_the_key(key, text):
     _assert_refused([f"{key}='{text}'"], key)
+
+
+# ------------------------------------------------------------------ every checked bound
+#: Every numeric key's hard bounds, stated here independently of the validator:
+#: key -> (low, high, low_open, high_open, context). None: unbounded on that side.
+#: ``context`` sets the other keys a bound depends on (e.g. the population size).
+INF = None
+BOUNDS: dict[str, tuple[float | None, float | None, bool, bool, dict[str, object]]] = {
+    "seed": (0, INF, False, False, {}),
+    "steps": (0, 1_000_000, False, False, {}),
+    "burn_in": (0, 1_000_000, False, False, {}),
+    "metrics_every": (1, INF, False, False, {}),
+    "population.size": (2, 2**31 - 1, False, False, {"population.municipalities": 1}),
+    "population.municipalities": (1, 600, False, False, {"population.size": 600}),
+    "population.municipality_size_sigma": (0.0, INF, True, False, {}),
+    "population.min_municipality_size": (1, INF, False, False, {}),
+    # four municipalities of 10 or more within 600 citizens: the largest is 197 to 570
+    "population.max_municipality_size": (
+        197,
+        570,
+        False,
+        False,
+        {
+            "population.size": 600,
+            "population.municipalities": 4,
+            "population.municipality_sizes": "lognormal",
+            "population.min_municipality_size": 10,
+        },
+    ),
+    "population.neighbourhood_size": (2, INF, False, False, {}),
+    "population.segregation": (0.0, 1.0, False, True, {}),
+    "population.trust_mean": (0.0, 1.0, False, False, {}),
+    "population.trust_sd": (0.0, 1.0, False, False, {}),
+    "population.prejudice_mean": (0.0, 1.0, False, False, {}),
+    "population.prejudice_sd": (0.0, 1.0, False, False, {}),
+    "population.debt_share": (0.0, 1.0, False, False, {}),
+    "population.newcomer_share": (0.0, 1.0, False, False, {}),
+    "population.ex_detainee_share": (0.0, 1.0, False, False, {}),
+    "population.online_share_mean": (0.0, 1.0, False, False, {}),
+    "population.participation_mean": (0.0, 1.0, False, False, {}),
+    "network.neighbourhood_degree": (0.0, 1000.0, False, False, {}),
+    "network.focus_degree": (0.0, 1000.0, False, False, {}),
+    "network.focus_size": (2, INF, False, False, {}),
+    "network.foci": (0, 3, False, False, {}),
+    "network.homophily": (0.0, 1.0, False, False, {}),
+    "network.online_degree": (0, 1000, False, False, {}),
+    "network.online_homophily": (0.0, 1.0, False, False, {}),
+    "network.degree": (1, 599, False, False, {"network.kind": "regular", "population.size": 600}),
+    "network.cave_size": (
+        2,
+        600,
+        False,
+        False,
+        {"network.kind": "caveman", "population.size": 600},
+    ),
+    "network.long_range": (0.0, 100.0, False, False, {}),
+    "dynamics.confidence": (0.0, 1.0, True, False, {}),
+    "dynamics.confidence_spread": (0.0, 1.0, False, False, {}),
+    "dynamics.convergence": (0.0, 0.5, True, False, {}),
+    "dynamics.algorithmic_bias": (0.0, 100.0, False, False, {}),
+    "dynamics.influence.repulsion": (0.3, 1.0, False, False, {"dynamics.confidence": 0.3}),
+    "dynamics.influence.noise": (0.0, 1.0, False, False, {}),
+    "dynamics.bubbles.unfollow": (0.0, 1.0, False, False, {}),
+    "dynamics.bubbles.offline_turnover": (0.0, 1.0, False, False, {}),
+    "dynamics.bubbles.prejudice_homophily": (0.0, 1.0, False, False, {}),
+    **{
+        f"dynamics.trust.{k}": (0.0, 1.0, False, False, {})
+        for k in (
+            "contact_rate",
+            "bad_contact_prob",
+            "good_effect",
+            "bad_effect",
+            "spread",
+            "gap_erosion",
+            "recovery",
+            "tension_effect",
+            "responsiveness",
+        )
+    },
+    "dynamics.trust.vulnerable_contact_factor": (0.0, 50.0, False, False, {}),
+    "dynamics.trust.vulnerable_bad_factor": (0.0, 50.0, False, False, {}),
+    **{
+        f"dynamics.tension.{k}": (0.0, 1.0, False, False, {})
+        for k in ("rise", "decay", "mayor_capacity")
+    },
+    **{
+        f"dynamics.prejudice.{k}": (0.0, 1.0, False, False, {})
+        for k in ("contact_effect", "tension_effect", "relaxation")
+    },
+    **{
+        f"dynamics.participation.{k}": (0.0, 1.0, False, False, {})
+        for k in ("rate", "base", "trust_weight", "bridging_weight")
+    },
+    "dynamics.participation.election_interval": (1, INF, False, False, {}),
+    # a driver is a factor >= 0; its product with the key it drives must stay in that
+    # key's range (the product's bound is checked in CONTRADICTIONS and test_shocks)
+    **{
+        f"scenario.drivers.{k}": (0.0, INF, False, False, {})
+        for k in (
+            "algorithmic_bias",
+            "unfollow",
+            "online_share_mean",
+            "debt_share",
+            "newcomer_share",
+            "segregation",
+            "bad_contact_prob",
+            "mayor_capacity",
+            "responsiveness",
+        )
+    },
+    "policy.budget": (0.0, INF, False, False, {}),
+    "uncertainty.samples": (0, INF, False, False, {}),
+    "uncertainty.sample": (0, 4, False, False, {"uncertainty.samples": 5}),
+    "uncertainty.design_seed": (0, INF, False, False, {}),
+    "population.groups.majority.share": (0.0, 1.0, False, False, {}),
+    "population.groups.majority.opinion_mean": (0.0, 1.0, False, False, {}),
+    "population.groups.majority.opinion_sd": (0.0, 1.0, False, False, {}),
+}
+
+
+def test_every_numeric_key_has_its_bounds_stated():
+    numeric = {k for k, t in LEAVES if _base_type(t) in (int, float)}
+    assert numeric <= set(BOUNDS), sorted(numeric - set(BOUNDS))
+
+
+def _typed_base():
+    from sim.config import validate
+
+    from .conftest import small
+
+    return validate(small())
+
+
+_BASE: list[object] = []
+
+
+def _checked(key: str, value: object, context: dict[str, object]) -> str | None:
+    """Set ``key`` (and its context) on a copy of a valid typed config; the error or None."""
+    import copy
+
+    from sim.config import ConfigError, validate
+
+    if not _BASE:
+        _BASE.append(_typed_base())
+    cfg = copy.deepcopy(_BASE[0])
+    for k, v in {**context, key: value}.items():
+        *parents, attr = k.split(".")
+        obj = cfg
+        for p in parents:
+            obj = obj[p] if isinstance(obj, dict) else getattr(obj, p)
+        setattr(obj, attr, v)
+    try:
+        validate(cfg)
+    except ConfigError as e:
+        return str(e)
+    return None
+
+
+def _outside(bound: float, is_int: bool, below: bool, open_: bool) -> float:
+    if open_:
+        return bound
+    step = 1 if is_int else max(abs(bound) * 1e-9, 1e-9)
+    return bound - step if below else bound + step
+
+
+def _inside(bound: float, is_int: bool, below: bool, open_: bool) -> float:
+    if not open_:
+        return bound
+    step = 1 if is_int else max(abs(bound) * 1e-9, 1e-9)
+    return bound + step if below else bound - step
+
+
+@pytest.mark.parametrize("key", sorted(BOUNDS))
+def test_each_bound_refuses_just_outside_and_accepts_its_edge(key):
+    lo, hi, lo_open, hi_open, context = BOUNDS[key]
+    leaf = dict(LEAVES).get(key)
+    is_int = leaf is not None and _base_type(leaf) is int
+    for bound, below, open_ in ((lo, True, lo_open), (hi, False, hi_open)):
+        if bound is None:
+            continue
+        bad = _outside(bound, is_int, below, open_)
+        msg = _checked(key, bad, context)
+        assert msg is not None and msg.startswith(f"{key}:"), (key, bad, msg)
+        good = _inside(bound, is_int, below, open_)
+        assert _checked(key, good, context) is None, (key, good)
