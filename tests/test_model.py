@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from scipy import stats
 
@@ -176,6 +177,44 @@ def test_config_hash_ignores_presentation_keys_only():
     h = api.run(small("plot=true")).info["config_hash"]
     assert api.run(small("plot=false")).info["config_hash"] == h
     assert api.run(small("seed=3")).info["config_hash"] != h
+
+
+#: final_state.parquet's columns and Arrow types, in order (the output contract).
+FINAL_STATE_SCHEMA = [
+    ("citizen", "int64"),
+    ("group", "string"),
+    ("municipality", "int32"),
+    ("neighbourhood", "int32"),
+    ("opinion", "double"),
+    ("confidence", "double"),
+    ("trust", "double"),
+    ("prejudice", "double"),
+    ("trust_base", "double"),
+    ("prejudice_base", "double"),
+    ("debt", "bool"),
+    ("newcomer", "bool"),
+    ("ex_detainee", "bool"),
+    ("online_share", "double"),
+    ("participation", "double"),
+    ("tension", "double"),
+    ("offline_degree", "int64"),
+    ("online_degree", "int64"),
+]
+
+
+def test_final_state_schema_is_pinned_and_its_values_are_the_models(tmp_path):
+    res = api.run(small("seed=2"), out_dir=tmp_path)
+    schema = pq.read_schema(tmp_path / "final_state.parquet")
+    assert [(f.name, str(f.type)) for f in schema] == FINAL_STATE_SCHEMA
+    fs = pd.read_parquet(tmp_path / "final_state.parquet")
+    m = res.model
+    pop = m.population
+    np.testing.assert_array_equal(fs["tension"], m.tension[pop.neighbourhood])
+    np.testing.assert_array_equal(fs["offline_degree"], m.network.offline.degree)
+    np.testing.assert_array_equal(fs["online_degree"], m.network.online.degree)
+    np.testing.assert_array_equal(fs["opinion"], pop.opinion)
+    np.testing.assert_array_equal(fs["debt"], pop.debt)
+    assert fs["group"].tolist() == [pop.group_names[g] for g in pop.group]
 
 
 def test_final_state_has_one_row_per_citizen():
