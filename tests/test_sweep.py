@@ -303,6 +303,51 @@ def test_a_run_that_raises_is_recorded_and_the_next_attempt_redoes_it(tmp_path, 
     assert "skipped" not in redo
 
 
+def test_a_failed_run_is_redone_even_where_another_configs_tables_remain(tmp_path, monkeypatch):
+    from sim.model import CohesionModel
+
+    a = [*TINY, "seed=4"]
+    b = [*TINY, "seed=4", "steps=9"]
+    run_in_process(tmp_path, [a])  # config A completes in run directory 0
+    step = CohesionModel.step
+    weeks = []
+
+    def breaks_in_week_5(self) -> None:
+        weeks.append(1)
+        if len(weeks) == 5:
+            raise RuntimeError("the model broke in week 5")
+        step(self)
+
+    monkeypatch.setattr(CohesionModel, "step", breaks_in_week_5)
+    failed = run_in_process(tmp_path, [b])[0]  # config B fails in the same directory
+    assert failed["status"] == "failed"
+    assert not (tmp_path / "0" / "timeseries.parquet").exists()  # A's tables are gone
+    assert not (tmp_path / "0" / "final_state.parquet").exists()
+    monkeypatch.undo()
+    redo = run_in_process(tmp_path, [b])[0]
+    assert redo["status"] == "complete"
+    assert "skipped" not in redo
+    ts, _ = read(tmp_path / "0")
+    assert ts["step"].max() == 9  # B's table, not A's (8 weeks)
+
+
+def test_is_complete_requires_the_status_complete(tmp_path):
+    from sim.config import validate
+    from sim.sweep.runner import is_complete
+
+    job = [*TINY, "seed=5"]
+    info = run_in_process(tmp_path, [job])[0]
+    run_dir = tmp_path / "0"
+    cfg = validate(api.compose(job))
+    assert is_complete(run_dir, cfg) == info
+    for status in ("failed", "incomplete", None):
+        (run_dir / "run.json").write_text(json.dumps({**info, "status": status}))
+        assert is_complete(run_dir, cfg) is None, status
+    (run_dir / "run.json").write_text(json.dumps(info))
+    (run_dir / "final_state.parquet").unlink()
+    assert is_complete(run_dir, cfg) is None
+
+
 # --------------------------------------------------------------------------- progress
 
 

@@ -7,8 +7,9 @@
    says ``complete`` and has the same ``config_hash``, and the output files are there),
    the job is skipped: re-running a sweep into the same ``hydra.sweep.dir`` redoes only
    failed and missing runs.
-2. Otherwise any earlier ``run.json`` and stray temporary files are removed first, so a
-   run killed half-way never looks complete.
+2. Otherwise the earlier attempt's files (``run.json`` first, then its tables, figure
+   and stray temporary files) are removed, so a run killed or failing half-way never
+   looks complete and never sits beside another config's tables.
 3. The starting state comes from the sweep's shared burn-in (:mod:`sim.sweep.burn_in`).
 4. The run's files are written atomically, ``run.json`` last, with the job's overrides,
    the uncertain parameters' values and the timings.
@@ -82,8 +83,15 @@ def is_complete(run_dir: Path, cfg: RunConfig) -> dict[str, Any] | None:
 
 
 def _clean(run_dir: Path) -> None:
-    """Remove run.json (written last, so it goes first) and stray temporary files."""
+    """Remove an earlier attempt's files before the run is done again.
+
+    run.json goes first (it is written last), then the tables, the figure and any stray
+    temporary files, so that a run that fails now never sits beside the tables of
+    another config (or of its own earlier attempt).
+    """
     (run_dir / "run.json").unlink(missing_ok=True)
+    for name in (*_OUTPUTS, "cohesion.png"):
+        (run_dir / name).unlink(missing_ok=True)
     for tmp in run_dir.glob(".*.tmp"):
         tmp.unlink(missing_ok=True)
 
