@@ -6,8 +6,9 @@ here, by :func:`validate`, which turns a composed config into typed objects and 
 :class:`ConfigError` naming the key and what is allowed. Code after this point never
 reads raw dicts.
 
-Defaults here are only the schema's fallbacks; the documented defaults, each with its
-source, live in ``configs/``.
+The defaults here are the documented defaults: the same values as the default option of
+each config group in ``configs/`` (where each is given with its source); a test keeps
+the two equal. A group option that leaves a key out gets this default.
 """
 
 from __future__ import annotations
@@ -104,15 +105,15 @@ class PopulationConfig:
     max_municipality_size: int | None = None
     neighbourhood_size: int = 500
     groups: dict[str, GroupConfig] = field(default_factory=dict)
-    segregation: float = 0.0
+    segregation: float = 0.3
     opinion_init: str = "group"
-    trust_mean: float = 0.5
+    trust_mean: float = 0.45
     trust_sd: float = 0.15
     prejudice_mean: float = 0.3
     prejudice_sd: float = 0.1
-    debt_share: float = 0.0
-    newcomer_share: float = 0.0
-    ex_detainee_share: float = 0.0
+    debt_share: float = 0.08
+    newcomer_share: float = 0.02
+    ex_detainee_share: float = 0.005
     online_share_mean: float = 0.3
     participation_mean: float = 0.6
 
@@ -138,12 +139,12 @@ class NetworkConfig:
     """
 
     kind: str = "multiplex"
-    neighbourhood_degree: float = 6.0
+    neighbourhood_degree: float = 4.0
     focus_degree: float = 2.0
     focus_size: int = 40
     foci: int = 2
     homophily: float = 0.5
-    online_degree: int = 8
+    online_degree: int = 7
     online_homophily: float = 0.5
     degree: int = 10
     cave_size: int = 10
@@ -159,7 +160,7 @@ class InfluenceConfig:
     weighting: str = "bounded_confidence"
     repulsion: float | None = None
     negative_influence: bool = False
-    noise: float = 0.0
+    noise: float = 0.01
 
 
 @dataclass
@@ -184,8 +185,8 @@ class TrustConfig:
     vulnerable_bad_factor: float = 1.5
     good_effect: float = 0.02
     bad_effect: float = 0.08
-    spread: float = 0.02
-    gap_erosion: float = 0.01
+    spread: float = 0.005
+    gap_erosion: float = 0.02
     recovery: float = 0.03
     tension_effect: float = 0.02
     responsiveness: float = 0.02
@@ -234,10 +235,10 @@ class DynamicsConfig:
         algorithmic_bias: gamma, the strength of algorithmic bias (>= 0).
     """
 
-    confidence: float = 0.3
-    confidence_spread: float = 0.0
+    confidence: float = 0.2
+    confidence_spread: float = 0.05
     convergence: float = 0.3
-    algorithmic_bias: float = 0.0
+    algorithmic_bias: float = 1.0
     influence: InfluenceConfig = field(default_factory=InfluenceConfig)
     bubbles: BubblesConfig = field(default_factory=BubblesConfig)
     trust: TrustConfig = field(default_factory=TrustConfig)
@@ -461,7 +462,7 @@ class RunConfig:
 
     seed: int = 0
     steps: int = 260
-    burn_in: int = 52
+    burn_in: int = 156
     preset: str = "none"
     metrics_every: int = 1
     progress: bool = True

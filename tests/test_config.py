@@ -160,3 +160,73 @@ def test_to_dict_is_the_dict_omegaconf_makes_so_hashes_stay(overrides):
         assert json.dumps(to_dict(c), sort_keys=True) == json.dumps(
             _omegaconf_dict(c), sort_keys=True
         )
+
+
+# ------------------------------------------------------------------ one source of defaults
+#: Keys whose schema default is deliberately not the default option's: texts that name
+#: an option, and collections that each option states in full (a dict field merges, so
+#: a default there would leak into every option that names its own).
+PER_OPTION = ("name", "description", "groups", "shocks", "interventions", "params", "rules")
+
+
+def _leaves(d, prefix=""):
+    out = {}
+    for k, v in d.items():
+        if k in PER_OPTION:
+            continue
+        if isinstance(v, dict):
+            out.update(_leaves(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def _composed(overrides):
+    from omegaconf import OmegaConf
+
+    d = OmegaConf.to_container(api.compose(overrides), resolve=True)
+    d.pop("hydra", None)
+    return _leaves(d)
+
+
+def test_schema_defaults_are_the_default_options():
+    from sim.config import RunConfig, to_dict
+
+    schema = _leaves(to_dict(RunConfig()))
+    composed = _composed([])
+    assert set(schema) == set(composed)
+    differ = {k: (composed[k], schema[k]) for k in schema if composed[k] != schema[k]}
+    assert not differ, f"config files and schema disagree (file, schema): {differ}"
+
+
+@pytest.mark.parametrize(
+    ("group", "option"), [(g, o) for g in GROUPS for o in _options(g)], ids=lambda v: str(v)
+)
+def test_every_option_is_its_file_over_the_schema_defaults(group, option):
+    import yaml
+
+    from sim.config import RunConfig, to_dict
+
+    text = (ROOT / "configs" / group / f"{option}.yaml").read_text()
+    raw = yaml.safe_load(text) or {}
+    raw.pop("defaults", None)
+    file_keys = _leaves(raw if "@package _global_" in text else {group: raw})
+    schema = _leaves(to_dict(RunConfig()))
+    # the option's own defaults list may pull in other options (presets do)
+    pulled = {}
+    for line in (yaml.safe_load(text) or {}).get("defaults", []):
+        if line == "_self_":
+            continue
+        # "- other" is an option of the same group; "- override /group: option" another's
+        pairs = line.items() if isinstance(line, dict) else [(group, line)]
+        for k, v in pairs:
+            sub = k.replace("override ", "").strip("/")
+            other = yaml.safe_load((ROOT / "configs" / sub / f"{v}.yaml").read_text()) or {}
+            other.pop("defaults", None)
+            pulled.update(_leaves({sub: other}))
+    for key, value in _composed([f"{group}={option}"]).items():
+        want = file_keys.get(key, pulled.get(key, schema[key]))
+        if isinstance(want, int | float) and not isinstance(want, bool):
+            assert value == pytest.approx(want), key
+        else:
+            assert value == want, key

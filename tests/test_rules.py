@@ -55,7 +55,7 @@ def test_close_pair_moves_exactly_mu_times_distance():
     x = np.array([0.40, 0.55, 0.10, 0.90])
     eps = np.full(4, 0.2)
     enc = _pairs([0, 2], [1, 3], x=x)
-    cfg = InfluenceConfig()
+    cfg = InfluenceConfig(noise=0.0)
     influence(x, eps, 0.3, cfg, enc, _empty_network(4), None, _rng())
     d = 0.15
     assert x[0] == pytest.approx(0.40 + 0.3 * d, abs=1e-15)
@@ -69,7 +69,14 @@ def test_heterogeneous_bounds_each_uses_its_own():
     x = np.array([0.4, 0.6])
     eps = np.array([0.3, 0.1])  # 0 sees 1, 1 does not see 0
     influence(
-        x, eps, 0.5, InfluenceConfig(), _pairs([0], [1], x=x), _empty_network(2), None, _rng()
+        x,
+        eps,
+        0.5,
+        InfluenceConfig(noise=0.0),
+        _pairs([0], [1], x=x),
+        _empty_network(2),
+        None,
+        _rng(),
     )
     assert x[0] == pytest.approx(0.5)
     assert x[1] == pytest.approx(0.6)
@@ -81,7 +88,7 @@ def test_mu_half_meets_in_the_middle_and_never_overshoots():
         x,
         np.full(2, 0.5),
         0.5,
-        InfluenceConfig(),
+        InfluenceConfig(noise=0.0),
         _pairs([0], [1], x=x),
         _empty_network(2),
         None,
@@ -93,7 +100,7 @@ def test_mu_half_meets_in_the_middle_and_never_overshoots():
 
 def test_repulsion_beyond_the_second_bound():
     x = np.array([0.2, 0.8])
-    cfg = InfluenceConfig(repulsion=0.5)
+    cfg = InfluenceConfig(repulsion=0.5, noise=0.0)
     influence(x, np.full(2, 0.2), 0.1, cfg, _pairs([0], [1], x=x), _empty_network(2), None, _rng())
     assert x[0] == pytest.approx(0.2 - 0.1 * 0.6)
     assert x[1] == pytest.approx(0.8 + 0.1 * 0.6)
@@ -101,7 +108,7 @@ def test_repulsion_beyond_the_second_bound():
 
 def test_similarity_weighting_negative_influence_pushes_apart_and_stays_bounded():
     x = np.array([0.1, 0.9])
-    cfg = InfluenceConfig(weighting="similarity", negative_influence=True)
+    cfg = InfluenceConfig(weighting="similarity", negative_influence=True, noise=0.0)
     influence(x, np.full(2, 0.2), 0.5, cfg, _pairs([0], [1], x=x), _empty_network(2), None, _rng())
     w = 1 - 2 * 0.8
     delta0 = 0.5 * w * 0.8  # negative: 0 moves down, damped by its distance to 0
@@ -141,7 +148,9 @@ def test_synchronous_similarity_is_flache_macy_averaging_hand_case():
         symmetric_layer(np.array([0, 1]), np.array([1, 2]), 4),
         directed_layer(np.array([2]), np.array([0]), 4),
     )
-    cfg = InfluenceConfig(update="synchronous", weighting="similarity", negative_influence=True)
+    cfg = InfluenceConfig(
+        update="synchronous", weighting="similarity", negative_influence=True, noise=0.0
+    )
     influence(x2, np.full(4, 0.2), 0.5, cfg, _pairs([], [], x=x2), net2, None, _rng())
     np.testing.assert_allclose(x2[:3], want)
     assert x2[3] == 0.33
@@ -439,7 +448,14 @@ def test_a_pair_at_exactly_the_bound_does_not_move():
     x = np.array([0.25, 0.5, 0.5, 0.25])
     eps = np.array([0.25, 0.25, 0.25, 0.25])
     influence(
-        x, eps, 0.5, InfluenceConfig(), _pairs([0, 2], [1, 3], x=x), _empty_network(4), None, _rng()
+        x,
+        eps,
+        0.5,
+        InfluenceConfig(noise=0.0),
+        _pairs([0, 2], [1, 3], x=x),
+        _empty_network(4),
+        None,
+        _rng(),
     )
     np.testing.assert_array_equal(x, [0.25, 0.5, 0.5, 0.25])
     # just inside the bound both move
@@ -448,7 +464,7 @@ def test_a_pair_at_exactly_the_bound_does_not_move():
         x,
         np.full(2, 0.25 + 1e-12),
         0.5,
-        InfluenceConfig(),
+        InfluenceConfig(noise=0.0),
         _pairs([0], [1], x=x),
         _empty_network(2),
         None,
