@@ -17,8 +17,8 @@ import hashlib
 import numpy as np
 
 from sim import api
-from sim.config import validate
 from sim.model import CohesionModel
+from sim.prepare import prepare
 
 CASES = (
     ("population.size=20000",),
@@ -32,7 +32,7 @@ WEEKS = 25
 
 def fingerprint(overrides: tuple[str, ...]) -> str:
     """SHA-256 (first 16 hex digits) of a run's records and end state."""
-    cfg = validate(api.compose([*overrides, "burn_in=0", f"steps={WEEKS}", "progress=false"]))
+    cfg = prepare(api.compose([*overrides, "burn_in=0", f"steps={WEEKS}", "progress=false"]))
     m = CohesionModel(cfg)
     for _ in range(WEEKS):
         m.step()

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sim import api
 from sim.model import CohesionModel
+from sim.prepare import prepare
 
 
 def _status(field: str) -> int:
@@ -37,10 +38,14 @@ def _reset_peak() -> bool:
 
 
 def measure(size: int, weeks: int, overrides: list[str]) -> dict[str, float]:
-    cfg = api.compose(
-        [f"population.size={size}", "burn_in=0", "progress=false", "plot=false", *overrides]
+    cfg = prepare(
+        api.compose(
+            [f"population.size={size}", "burn_in=0", "progress=false", "plot=false", *overrides]
+        )
     )
-    warm = CohesionModel(api.compose(["population.size=300", "burn_in=0", "progress=false"]))
+    warm = CohesionModel(
+        prepare(api.compose(["population.size=300", "burn_in=0", "progress=false"]))
+    )
     warm.step()  # loads the compiled kernels: a fixed cost per process, not per citizen
     del warm
     base = _status("VmRSS")

@@ -23,6 +23,7 @@ import numpy as np
 from sim import api
 from sim.allocator import keep_freed_memory
 from sim.model import CohesionModel
+from sim.prepare import prepare
 
 
 def main() -> None:
@@ -36,8 +37,10 @@ def main() -> None:
     ap.add_argument("overrides", nargs="*")
     args = ap.parse_args()
     kept = False if args.default_allocator else keep_freed_memory(children=False)
-    cfg = api.compose(
-        ["population=netherlands", "burn_in=0", "progress=false", "plot=false", *args.overrides]
+    cfg = prepare(
+        api.compose(
+            ["population=netherlands", "burn_in=0", "progress=false", "plot=false", *args.overrides]
+        )
     )
     t0, c0 = time.perf_counter(), time.process_time()
     model = CohesionModel(cfg)

@@ -12,16 +12,17 @@ import argparse
 import statistics
 import time
 from collections import defaultdict
+from functools import partial
 
 from sim import api
-from sim.config import validate
 from sim.metrics import compute_metrics
 from sim.model import CohesionModel
+from sim.prepare import prepare
 
 
 def profile(size: int, weeks: int = 3, overrides: tuple[str, ...] = ()) -> dict[str, float]:
     """Median seconds per week of each part of a week of the full model."""
-    cfg = validate(
+    cfg = prepare(
         api.compose([f"population.size={size}", "burn_in=0", "progress=false", *overrides])
     )
     m = CohesionModel(cfg)
@@ -29,17 +30,23 @@ def profile(size: int, weeks: int = 3, overrides: tuple[str, ...] = ()) -> dict[
     for week in range(weeks + 1):
         t0 = time.process_time()
         m.agents.do("step")
-        m._ties = None
+        m._ties = None  # as the model's week does
         t1 = time.process_time()
         enc = m.meet()
         t2 = time.process_time()
         parts = {"institutions": t1 - t0, "encounters": t2 - t1}
-        for name, rule in m.rules:
+        steps = (
+            ("influence", partial(m.influence, enc)),
+            ("bubbles", partial(m.rewire, enc)),
+            ("trust", m.update_trust),
+            ("tension", m.update_tension),
+            ("prejudice", partial(m.update_prejudice, enc)),
+            ("participation", m.update_participation),
+        )
+        for name, call in steps:  # the week's rules, in the model's order
             t = time.process_time()
-            rule(m, enc)
+            call()
             parts[name] = time.process_time() - t
-            if name in ("influence", "bubbles"):
-                m._ties = None  # as the model does: tie statistics are stale
         m.shock_tension[:] = 0.0
         t = time.process_time()
         ties = m.tie_stats()  # computed once a week, by participation if it is on

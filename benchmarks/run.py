@@ -56,8 +56,8 @@ from benchmarks.kernels import (
 from benchmarks.mesa_reference import MesaCohesion
 from benchmarks.ndlib_peer import NdlibRun, to_networkx
 from sim import api
-from sim.config import validate
 from sim.model import CohesionModel
+from sim.prepare import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +75,7 @@ AB = ("preset=algorithmic_bias", "network=regular", "dynamics.confidence=0.3")
 
 
 def compose(size: int, *overrides: str):
-    return validate(
+    return prepare(
         api.compose(
             [f"population.size={size}", "burn_in=0", "progress=false", "plot=false", *overrides]
         )

@@ -1,7 +1,7 @@
 """A cheap check of the state after every rule: NaN or out-of-range stops the run.
 
-Each rule declares the arrays it writes (``sim.dynamics.WRITES``); after the rule runs,
-those arrays are checked for values that are not finite or fall outside [0, 1]. The check
+After each rule runs, the model checks the arrays that rule writes for values that are
+not finite or fall outside [0, 1] (all of them after an extra rule). The check
 costs one pass over each array per week, so finding the rule that went wrong never
 needs a re-run. What interventions and shocks did since the last rule is checked at the
 start of each week.

@@ -13,17 +13,21 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import hydra
+import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from sim import api
 from sim.allocator import keep_freed_memory
-from sim.config import ConfigError, register_schema, validate
+from sim.compose import config_dir
+from sim.config import ConfigError, register_schema
 from sim.errors import describe
+from sim.prepare import prepare
+from sim.results import run_info, write_run
+from sim.run import run
 
 if TYPE_CHECKING:
     from sim.sweep.callbacks import SweepOutcome
@@ -34,7 +38,7 @@ __all__ = ["main", "prevalidate", "task"]
 register_schema()
 
 
-def _summary(result: api.RunResult, out_dir: Path, wall: float) -> str:
+def _summary(ts: pd.DataFrame, info: dict[str, Any], out_dir: Path, wall: float) -> str:
     rows = [
         ("cohesion_index", "Cohesion index (0-100)", "{:.1f}"),
         ("trust_mean", "Trust in institutions (mean)", "{:.3f}"),
@@ -47,8 +51,8 @@ def _summary(result: api.RunResult, out_dir: Path, wall: float) -> str:
         ("bridging_ties", "Ties across groups", "{:.1%}"),
         ("participation", "Participation propensity", "{:.3f}"),
     ]
-    info = result.info
-    last = int(result.timeseries["step"].max())
+    last = int(ts["step"].max())
+    overall = ts[ts["scope"] == "all"]
     lines = [
         f"cohesion-sim: policy '{info['policy']}', future '{info['future']}', "
         f"seed {info['seed']}, {info['population']:,} citizens, {last} weeks "
@@ -56,7 +60,7 @@ def _summary(result: api.RunResult, out_dir: Path, wall: float) -> str:
         f"  {'':32s} {'week 0':>10s} {f'week {last}':>10s}",
     ]
     for metric, label, fmt in rows:
-        s = result.metric(metric)
+        s = overall[overall["metric"] == metric].sort_values("step")["value"]
         lines.append(f"  {label:32s} {fmt.format(s.iloc[0]):>10s} {fmt.format(s.iloc[-1]):>10s}")
     lines.append(f"  outputs: {out_dir}")
     return "\n".join(lines)
@@ -70,13 +74,15 @@ def task(cfg: DictConfig) -> None:
         run_job(cfg)
         return
     try:
-        typed = validate(cfg)
+        typed = prepare(cfg)
     except ConfigError as e:
         _fail(str(e))
     out_dir = Path(HydraConfig.get().runtime.output_dir)
     t0 = time.perf_counter()
     try:
-        result = api.run(typed, out_dir=out_dir, progress=typed.progress)
+        tables = run(typed, progress=typed.progress, keep_model=False)
+        info = run_info(typed, time.perf_counter() - t0, "complete")
+        write_run(tables, typed, out_dir, info)
     except OSError as e:
         from sim.sweep.guard import is_disk_full
 
@@ -86,10 +92,10 @@ def task(cfg: DictConfig) -> None:
             f"the disk holding {out_dir} is full ({type(e).__name__}: {e}); the run's files "
             "were not kept: free some space and run the same command again"
         )
-    print(_summary(result, out_dir, time.perf_counter() - t0))
+    print(_summary(tables.timeseries.to_pandas(), info, out_dir, time.perf_counter() - t0))
 
 
-_app = hydra.main(version_base="1.3", config_path=str(api.config_dir()), config_name="config")(task)
+_app = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")(task)
 
 
 def _fail(message: str) -> None:
@@ -99,15 +105,15 @@ def _fail(message: str) -> None:
 
 def _check_jobs(jobs: Sequence[Sequence[str]], name: str, extra: Sequence[str]) -> None:
     """Validate every job; in a sweep, every uncertain parameter must apply to some job."""
-    from sim.sweep.design import uncertainty_values
+    from sim.prepare import sampled_values
     from sim.sweep.jobs import compose_jobs
 
     declared: set[str] = set()
     applied: set[str] = set()
     for cfg in compose_jobs(jobs, name, extra):
-        typed = validate(cfg)
+        typed = prepare(cfg)
         declared.update(typed.uncertainty.params)
-        applied.update(uncertainty_values(typed))
+        applied.update(sampled_values(typed))
     if len(jobs) > 1 and declared - applied:
         key = sorted(declared - applied)[0]
         raise ConfigError(

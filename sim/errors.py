@@ -15,7 +15,8 @@ from omegaconf.errors import (
 )
 from yaml import MarkedYAMLError
 
-from sim.config import CODE_HINT, CODE_KEYS, ConfigError
+from sim.config import ConfigError
+from sim.config_checks import CODE_HINT, CODE_KEYS
 
 __all__ = ["describe"]
 

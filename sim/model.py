@@ -1,14 +1,21 @@
 """CohesionModel: citizens withdrawing into bubbles and losing trust, week by week.
 
 The model wires a synthetic population (numpy arrays), a multiplex network (CSR
-arrays), institutional agents (Mesa agents) and the six rules of DESIGN.md §2. Mesa
-owns the clock (one step is one week) and the event schedule, on which elections,
-shocks and interventions are placed. Every subsystem draws from its own random stream
-(:mod:`sim.streams`), never from Mesa's shared ``random``/``rng``.
+arrays), institutional agents (Mesa agents), the future's shocks and the policy's
+interventions. Mesa owns the clock (one step is one week) and the event schedule, on
+which elections, shocks and interventions are placed. Every subsystem draws from its
+own random stream (:mod:`sim.streams`), never from Mesa's shared ``random``/``rng``.
 
-Each week: the government and municipalities act, citizens meet (a random matching),
-then the enabled rules run in order (influence, bubbles, trust, tension, prejudice,
-participation), and the metrics are recorded.
+Each week (:meth:`CohesionModel.week`), in this order:
+
+1. institutions act: the government moves towards the median opinion, the
+   municipalities and the policy's intervention teams do their week (Mesa agents);
+2. citizens meet: a random matching over the network's ties (:meth:`~CohesionModel.meet`);
+3. the rules run, each on the week's arrays: influence, bubbles (rewiring), trust,
+   tension, prejudice, participation, then any extra rules the future switches on.
+
+After the week the metrics are recorded (every ``metrics_every`` weeks). The burn-in,
+before week 0, runs the same weeks with no policy and no future, off Mesa's clock.
 """
 
 from __future__ import annotations
@@ -18,28 +25,33 @@ from typing import Any
 
 import mesa
 import numpy as np
+import pyarrow as pa
 from mesa.time import Schedule
 from numpy.typing import NDArray
-from omegaconf import DictConfig
 
 from sim.allocator import release_free_memory
-from sim.checks import STATE_ARRAYS, check_state
-from sim.config import RunConfig, apply_drivers, validate
-from sim.dynamics import RULES, WRITES, Encounters, draw_encounters
+from sim.checks import check_state
+from sim.config import RunConfig, apply_drivers
+from sim.dynamics import RULES, Encounters
+from sim.dynamics.bubbles import offline_turnover, unfollow
+from sim.dynamics.encounters import draw_encounters
+from sim.dynamics.influence import influence
+from sim.dynamics.participation import participation
+from sim.dynamics.prejudice import prejudice
+from sim.dynamics.tension import tension
+from sim.dynamics.trust import trust
 from sim.institutions import Government, Municipality
 from sim.interventions import build_policy
-from sim.metrics import METRICS, Scopes, compute_metrics, tie_stats
+from sim.metrics import METRICS, Scopes, TieSums, compute_metrics, tie_stats
 from sim.network import Network, build_network
 from sim.population import Population, build_population
 from sim.progress import progress_bar
 from sim.shocks import build_future
 from sim.state import StartState
 from sim.streams import Streams
+from sim.tables import Event, RunTables, events_table, final_state_table, timeseries_table
 
 __all__ = ["CohesionModel"]
-
-#: Rules after which the cached tie statistics are stale.
-_MOVES_TIES_OR_OPINIONS = ("influence", "bubbles")
 
 F64 = NDArray[np.float64]
 
@@ -48,15 +60,15 @@ class CohesionModel(mesa.Model):
     """The cohesion model.
 
     Args:
-        cfg: a composed config (DictConfig) or a typed :class:`RunConfig`; it is
-            validated here, so a bad value raises :class:`sim.config.ConfigError`.
+        cfg: a checked config (:func:`sim.prepare.prepare` makes one from a composed
+            config or overrides); the future's drivers are applied here.
         progress: show a progress bar for a burn-in longer than a few seconds.
         start: a state captured after the burn-in of a run with the same seed and the
             same config apart from the policy and horizon (see :mod:`sim.state`); the
             population, network and burn-in are then taken from it, not recomputed.
 
     Attributes:
-        cfg: the typed, validated config.
+        cfg: the config as the future's drivers make it.
         population: the citizens' arrays.
         network: the multiplex network.
         tension: tension per neighbourhood (0-1).
@@ -64,18 +76,24 @@ class CohesionModel(mesa.Model):
         municipalities: the Municipality agents, by index.
         streams: the model's independent random streams.
         algorithmic_bias: gamma this week (shocks of the future and policies move it).
-        future: the run's future, its shocks on the event schedule (sim/shocks.py).
+        future: the run's future, its shocks on the event schedule (sim/shocks/).
         policy: the run's policy, its interventions as agents (sim/interventions/).
+        events: event rows (step, metric, scope, value) logged so far.
     """
 
     def __init__(
         self,
-        cfg: DictConfig | RunConfig,
+        cfg: RunConfig,
         *,
         progress: bool = False,
         start: StartState | None = None,
     ) -> None:
-        run_cfg = apply_drivers(validate(cfg))  # a future's drivers act from the start
+        if not isinstance(cfg, RunConfig):
+            raise TypeError(
+                f"CohesionModel takes a RunConfig, got {type(cfg).__name__}: "
+                "make one with sim.prepare.prepare(cfg)"
+            )
+        run_cfg = apply_drivers(cfg)  # a future's drivers act from the start
         super().__init__(rng=run_cfg.seed)
         self.cfg = run_cfg
         self.streams = Streams(run_cfg.seed)
@@ -103,19 +121,15 @@ class CohesionModel(mesa.Model):
             Municipality(self, m, dyn.tension.mayor_capacity) for m in range(pop.n_municipalities)
         ]
         self.government = Government(self, float(np.median(pop.opinion)), dyn.trust.responsiveness)
-        self.rules = [
-            (name, fn)
-            for name, fn in RULES.items()
-            if getattr(getattr(dyn, name, None), "enabled", True)
-        ]
+        self.extra_rules = [(name, RULES[name]) for name in run_cfg.scenario.rules]
         self.counters: Counter[str] = Counter()
         self._ties: tuple[F64, F64, F64] | None = None
         self.scopes = Scopes.of(pop)
-        self.events: list[tuple[int, str, str, float]] = []
+        self.events: list[Event] = []
 
         if start is None:
             for _ in progress_bar(range(run_cfg.burn_in), "burn-in", "week", enabled=progress):
-                self._week()
+                self._rules()
         else:
             self.tension[:] = start.arrays["tension"]
             self.government.position = float(start.meta["government_position"])
@@ -126,28 +140,34 @@ class CohesionModel(mesa.Model):
         self._record_index = 0
         self._record()
         self._schedule_elections()
-        # -- the future and the policy (sim/shocks.py, sim/interventions/): built after
-        # the burn-in, so neither acts during it; shocks go on the event schedule,
-        # interventions are agents stepped at the start of each week.
+        # The future and the policy are built after the burn-in, so neither acts during
+        # it; shocks go on the event schedule, interventions are agents.
         self.future = build_future(self)
         self.policy = build_policy(self)
 
     # ------------------------------------------------------------------ the week
     def step(self) -> None:
-        """One week: institutions act, citizens meet, the rules run, metrics recorded."""
-        self.agents.do("step")
-        self._week()
+        """One week on Mesa's clock, then the metrics recorded."""
+        self.week()
         self._record()
 
-    def _week(self) -> None:
+    def week(self) -> None:
+        """One week: institutions act, citizens meet, the rules run."""
+        self.agents.do("step")  # government, municipalities, intervention teams
+        self._rules()
+
+    def _rules(self) -> None:
         self._ties = None
         check_state(self, "an intervention or shock")
         encounters = self.meet()
-        for name, rule in self.rules:
-            rule(self, encounters)
-            check_state(self, f"rule '{name}'", WRITES.get(name, STATE_ARRAYS))
-            if name in _MOVES_TIES_OR_OPINIONS or name not in WRITES:
-                self._ties = None  # tie statistics depend on opinions and ties
+        self.counters["pairs"] += encounters.size
+        self.influence(encounters)
+        self.rewire(encounters)
+        self.update_trust()
+        self.update_tension()
+        self.update_prejudice(encounters)
+        self.update_participation()
+        self.run_extra_rules(encounters)
         self.shock_tension[:] = 0.0
 
     def meet(self) -> Encounters:
@@ -160,9 +180,105 @@ class CohesionModel(mesa.Model):
             self.streams["encounters"],
         )
 
-    def run(self, steps: int | None = None) -> None:
-        """Run ``steps`` weeks (default: the configured horizon) on Mesa's clock."""
-        self.run_for(self.cfg.steps if steps is None else steps)
+    def influence(self, encounters: Encounters) -> None:
+        """Rule 1: citizens who met move towards each other (sim/dynamics/influence.py)."""
+        d, p = self.cfg.dynamics, self.population
+        if not d.influence.enabled:
+            return
+        influence(
+            p.opinion,
+            p.confidence,
+            d.convergence,
+            d.influence,
+            encounters,
+            self.network,
+            self.opinion_prior,
+            self.streams["influence"],
+        )
+        check_state(self, "rule 'influence'", ("opinion",))
+
+    def rewire(self, encounters: Encounters) -> None:
+        """Rule 2: unfollowing online, slow offline turnover (sim/dynamics/bubbles.py)."""
+        cfg, p = self.cfg.dynamics.bubbles, self.population
+        if not cfg.enabled:
+            return
+        rng = self.streams["bubbles"]
+        online = self.network.online
+        self.counters["unfollows"] += unfollow(
+            p.opinion, p.confidence, p.group, p.prejudice, online, encounters, cfg, rng
+        )
+        self.counters["offline_swaps"] += offline_turnover(
+            p.opinion, p.group, p.prejudice, p.neighbourhood, self.network.offline, cfg, rng
+        )
+
+    def update_trust(self) -> None:
+        """Rule 3: contacts, contagion, representation gap, recovery (sim/dynamics/trust.py).
+
+        Its pass over the ties also fills the week's tie statistics (no second pass).
+        """
+        cfg, p = self.cfg.dynamics.trust, self.population
+        if not cfg.enabled:
+            return
+        ties = TieSums.empty(p.group) if cfg.spread > 0.0 else None
+        good, bad = trust(
+            p.trust,
+            p.trust_base,
+            p.opinion,
+            p.confidence,
+            p.vulnerable,
+            self.tension[p.neighbourhood],
+            self.government.position,
+            self.network,
+            cfg,
+            self.streams["trust"],
+            ties,
+        )
+        if ties is not None and ties.filled:
+            self._ties = ties.stats()  # opinions and ties do not move again this week
+        self.counters["good_contacts"] += good
+        self.counters["bad_contacts"] += bad
+        check_state(self, "rule 'trust'", ("trust",))
+
+    def update_tension(self) -> None:
+        """Rule 4: tension per neighbourhood (sim/dynamics/tension.py)."""
+        cfg, p = self.cfg.dynamics.tension, self.population
+        if not cfg.enabled:
+            return
+        capacity = self.mayor_capacity()[p.neighbourhood_municipality]
+        tension(self.tension, p.opinion, p.neighbourhood, capacity, self.shock_tension, cfg)
+        check_state(self, "rule 'tension'", ("tension",))
+
+    def update_prejudice(self, encounters: Encounters) -> None:
+        """Rule 5: prejudice towards out-groups (sim/dynamics/prejudice.py)."""
+        cfg, p = self.cfg.dynamics.prejudice, self.population
+        if not cfg.enabled:
+            return
+        self.counters["cross_group_contacts"] += prejudice(
+            p.prejudice,
+            p.prejudice_base,
+            p.group,
+            p.confidence,
+            self.tension[p.neighbourhood],
+            encounters,
+            cfg,
+        )
+        check_state(self, "rule 'prejudice'", ("prejudice",))
+
+    def update_participation(self) -> None:
+        """Rule 6: participation propensity (sim/dynamics/participation.py)."""
+        cfg, p = self.cfg.dynamics.participation, self.population
+        if not cfg.enabled:
+            return
+        deg, cross, _ = self.tie_stats()
+        participation(p.participation, p.trust, cross / deg.clip(min=1.0), cfg)
+        check_state(self, "rule 'participation'", ("participation",))
+
+    def run_extra_rules(self, encounters: Encounters) -> None:
+        """The extra rules the future switches on (``scenario.rules``), in its order."""
+        for name, rule in self.extra_rules:
+            rule(self, encounters)
+            check_state(self, f"rule '{name}'")
+            self._ties = None  # an extra rule may move anything
 
     # ------------------------------------------------------------------ helpers
     def _opinion_prior(self) -> tuple[F64, F64] | None:
@@ -180,18 +296,10 @@ class CohesionModel(mesa.Model):
         return np.array([m.mayor_capacity for m in self.municipalities])
 
     def tie_stats(self) -> tuple[F64, F64, F64]:
-        """Per citizen: ties, ties to other groups, mean opinion of ties (cached per week)."""
+        """Per citizen: ties, ties to other groups, mean opinion of ties (once per week)."""
         if self._ties is None:
             self._ties = tie_stats(self.population, self.network)
         return self._ties
-
-    def keep_tie_stats(self, stats: tuple[F64, F64, F64]) -> None:
-        """Cache this week's tie statistics, computed by a rule's own pass over the ties.
-
-        Valid for the current opinions and ties: the cache is dropped after any later
-        rule that may move them.
-        """
-        self._ties = stats
 
     def citizen(self, i: int) -> dict[str, Any]:
         """One citizen's state as a dict (for inspection, never on the hot path)."""
@@ -201,11 +309,36 @@ class CohesionModel(mesa.Model):
         row["tension"] = float(self.tension[pop.neighbourhood[i]])
         return row
 
-    def log(self, metric: str, scope: str, value: float) -> None:
-        """Record an event metric (election turnout, an intervention's contacts) now."""
-        self.events.append((self.steps, metric, scope, float(value)))
+    def log(self, metric: str, scope: str, value: float, week: int | None = None) -> None:
+        """Record an event row (an election's turnout, an intervention's contacts).
 
-    # ------------------------------------------------------------------ recording
+        ``week`` defaults to now; events scheduled between weeks pass the week they
+        belong to.
+        """
+        self.events.append((self.steps if week is None else int(week), metric, scope, float(value)))
+
+    def run(self, steps: int | None = None) -> None:
+        """Run ``steps`` weeks (default: the configured horizon) on Mesa's clock."""
+        self.run_for(self.cfg.steps if steps is None else steps)
+
+    # ------------------------------------------------------------------ outputs
+    def timeseries(self) -> pa.Table:
+        """The time series so far: the recorded metrics of every reported scope, and events."""
+        rep = self.scopes.reported
+        names = [s for s, keep in zip(self.scopes.names, rep, strict=True) if keep]
+        done = self._record_index
+        records = self.records[:done][:, :, rep]
+        return timeseries_table(self.record_steps[:done], records, METRICS, names, self.events)
+
+    def tables(self) -> RunTables:
+        """The run's tables so far: time series, final state, events."""
+        return RunTables(
+            timeseries=self.timeseries(),
+            final_state=final_state_table(self.population, self.tension, self.network),
+            events=events_table(self.events),
+            model=self,
+        )
+
     def _record_steps(self) -> NDArray[np.int64]:
         every, horizon = self.cfg.metrics_every, self.cfg.steps
         steps = np.arange(0, horizon + 1, every, dtype=np.int64)

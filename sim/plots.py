@@ -71,7 +71,7 @@ def plot_cohesion(ts: pd.DataFrame, title: str = "", scope: str = "all") -> Figu
 
 def save_figure(fig: Figure, path: Path) -> None:
     """Save a figure atomically as PNG (and close it if pyplot manages it)."""
-    from sim.results import atomic_write
+    from sim.io import atomic_write
 
     try:
         atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))

@@ -45,8 +45,8 @@ from matplotlib.figure import Figure
 from sim.analysis import effects as fx
 from sim.analysis.effects import records
 from sim.catalogue import CatalogueError, connect, load_runs
+from sim.io import atomic_write
 from sim.plots import COMPONENT_LABELS, DOMAIN_LABELS
-from sim.results import atomic_write
 
 __all__ = ["Report", "SweepData", "analyse", "load_sweep", "main", "make_report"]
 

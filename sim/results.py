@@ -1,45 +1,35 @@
-"""Writing and reading run outputs.
+"""Writing and reading run directories.
 
-A run directory holds (DESIGN.md §3): ``timeseries.parquet`` (tidy: step, metric,
-scope, value), ``final_state.parquet`` (one row per citizen), ``run.json`` (seed,
-config hash, versions, commit, wall time, status) and ``cohesion.png``. Every file is
-written to a temporary name and renamed into place, and ``run.json`` is written last,
-so a directory whose run.json says ``complete`` holds whole files, and no half-written
-file ever carries a final name.
+A run directory holds ``timeseries.parquet`` (tidy: step, metric, scope, value),
+``final_state.parquet`` (one row per citizen), ``cohesion.png`` and ``run.json`` (seed,
+config hash, versions, commit, wall time, status). Every file is written atomically
+(:mod:`sim.io`) and ``run.json`` last, so a directory whose run.json says ``complete``
+holds whole files. The tables come from the run (:class:`sim.tables.RunTables`); this
+module only writes and reads files.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
-import tempfile
-from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from sim.config import RunConfig, to_dict
-from sim.metrics import METRICS
-
-if TYPE_CHECKING:
-    from sim.model import CohesionModel
+from sim.io import write_json, write_parquet
+from sim.plots import plot_cohesion, save_figure
+from sim.tables import RunTables
 
 __all__ = [
     "RUN_FILES",
-    "atomic_write",
     "config_hash",
-    "final_state_table",
     "read_run",
     "run_info",
-    "timeseries_table",
-    "write_parquet",
+    "write_run",
 ]
 
 RUN_FILES = ("timeseries.parquet", "final_state.parquet", "run.json", "cohesion.png")
@@ -47,83 +37,13 @@ RUN_FILES = ("timeseries.parquet", "final_state.parquet", "run.json", "cohesion.
 PRESENTATION_KEYS = ("progress", "plot")
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _umask()
-
-
-def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        write(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def write_parquet(table: pa.Table, path: Path) -> None:
-    """Write a table atomically, deterministically (same table, same bytes)."""
-    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
-
-
 def config_hash(cfg: RunConfig) -> str:
-    """SHA-256 of the resolved model config (presentation keys left out)."""
+    """SHA-256 of the config as given (presentation keys left out)."""
     d = to_dict(cfg)
     for k in PRESENTATION_KEYS:
         d.pop(k, None)
     blob = json.dumps(d, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()
-
-
-def timeseries_table(model: CohesionModel) -> pa.Table:
-    """The tidy time series of a model run: step, metric, scope, value."""
-    rep = model.scopes.reported
-    names = np.array(model.scopes.names, dtype=object)[rep]
-    rec = model.records[:, :, rep]  # (steps, metrics, scopes)
-    n_steps, n_metrics, n_scopes = rec.shape
-    step = np.repeat(model.record_steps, n_metrics * n_scopes)
-    metric = np.tile(np.repeat(np.array(METRICS, dtype=object), n_scopes), n_steps)
-    scope = np.tile(names, n_steps * n_metrics)
-    value = rec.reshape(-1)
-    if model.events:
-        ev_step, ev_metric, ev_scope, ev_value = zip(*model.events, strict=True)
-        step = np.concatenate([step, np.array(ev_step, dtype=np.int64)])
-        metric = np.concatenate([metric, np.array(ev_metric, dtype=object)])
-        scope = np.concatenate([scope, np.array(ev_scope, dtype=object)])
-        value = np.concatenate([value, np.array(ev_value, dtype=np.float64)])
-    return pa.table(
-        {
-            "step": pa.array(step, pa.int64()),
-            "metric": pa.array(metric, pa.string()),
-            "scope": pa.array(scope, pa.string()),
-            "value": pa.array(value, pa.float64()),
-        }
-    )
-
-
-def final_state_table(model: CohesionModel) -> pa.Table:
-    """One row per citizen with its final state."""
-    pop = model.population
-    cols: dict[str, Any] = {"citizen": np.arange(pop.size, dtype=np.int64)}
-    names = np.array(pop.group_names, dtype=object)
-    for k, v in pop.arrays().items():
-        cols[k] = names[v] if k == "group" else v
-    cols["tension"] = model.tension[pop.neighbourhood]
-    cols["offline_degree"] = model.network.offline.degree
-    cols["online_degree"] = model.network.online.degree
-    return pa.table({k: pa.array(v) for k, v in cols.items()})
 
 
 def _git_commit() -> str | None:
@@ -152,7 +72,7 @@ def _versions() -> dict[str, str]:
 
 
 def run_info(cfg: RunConfig, wall_time: float, status: str, **extra: Any) -> dict[str, Any]:
-    """The contents of run.json."""
+    """The contents of run.json for a run of ``cfg`` (the config as given)."""
     return {
         "seed": cfg.seed,
         "config_hash": config_hash(cfg),
@@ -169,14 +89,18 @@ def run_info(cfg: RunConfig, wall_time: float, status: str, **extra: Any) -> dic
     }
 
 
-def write_json(obj: dict[str, Any], path: Path) -> None:
-    """Write JSON atomically."""
-    text = json.dumps(obj, indent=2, sort_keys=True) + "\n"
-
-    def write(tmp: Path) -> None:
-        tmp.write_text(text)
-
-    atomic_write(path, write)
+def write_run(tables: RunTables, cfg: RunConfig, out_dir: Path, info: dict[str, Any]) -> None:
+    """Write a run directory: the tables, the figure (if ``cfg.plot``), run.json last."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_parquet(tables.timeseries, out_dir / "timeseries.parquet")
+    write_parquet(tables.final_state, out_dir / "final_state.parquet")
+    if cfg.plot:
+        title = (
+            f"Social cohesion: policy '{cfg.policy.name}', future '{cfg.scenario.name}', "
+            f"{cfg.population.size:,} citizens, seed {cfg.seed}"
+        )
+        save_figure(plot_cohesion(tables.timeseries.to_pandas(), title), out_dir / "cohesion.png")
+    write_json(info, out_dir / "run.json")
 
 
 def read_run(run_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.io import atomic_write, write_json
 from sim.network import Layer, Network
 from sim.population import Population
 
@@ -80,8 +81,6 @@ def capture(model: CohesionModel) -> StartState:
 
 def save(state: StartState, path: str | Path) -> None:
     """Write ``path``.npz (arrays) and ``path``.json (scalars and stream states)."""
-    from sim.results import atomic_write, write_json
-
     p = Path(path)
 
     def write_npz(tmp: Path) -> None:

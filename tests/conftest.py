@@ -10,15 +10,17 @@ from pathlib import Path
 import pytest
 
 from sim import api
+from sim.config import RunConfig
+from sim.prepare import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = [sys.executable, "-m", "sim"]
 SMALL = ["population.size=600", "steps=8", "burn_in=4", "progress=false", "plot=false"]
 
 
-def small(*overrides: str):
-    """The default config shrunk to a few hundred citizens and weeks."""
-    return api.compose([*SMALL, *overrides])
+def small(*overrides: str) -> RunConfig:
+    """The default config shrunk to a few hundred citizens and weeks, checked."""
+    return prepare(api.compose([*SMALL, *overrides]))
 
 
 def run_cli(*args: str, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess:

@@ -7,6 +7,7 @@ import pytest
 
 from sim import dynamics
 from sim.checks import StateError
+from sim.dynamics import trust as trust_rule
 from sim.model import CohesionModel
 
 from .conftest import small
@@ -15,18 +16,21 @@ from .conftest import small
 @pytest.fixture
 def broken_trust(monkeypatch):
     """Replace the trust rule with one that writes a NaN for one citizen in week 3."""
-    original = dynamics.RULES["trust"]
+    original = trust_rule.trust
+    calls = []
 
-    def faulty(model, enc):
-        original(model, enc)
-        if model.steps == 3:
-            model.population.trust[17] = np.nan
+    def faulty(t, *args, **kwargs):
+        out = original(t, *args, **kwargs)
+        calls.append(1)
+        if len(calls) == 3:  # the third week (no burn-in)
+            t[17] = np.nan
+        return out
 
-    monkeypatch.setitem(dynamics.RULES, "trust", faulty)
+    monkeypatch.setattr("sim.model.trust", faulty)
 
 
 def test_nan_names_the_rule(broken_trust):
-    m = CohesionModel(small())
+    m = CohesionModel(small("burn_in=0"))
     m.step()
     m.step()
     with pytest.raises(
@@ -44,11 +48,16 @@ def test_out_of_range_from_outside_a_rule_is_caught_next_week():
         m.step()
 
 
-def test_plugin_rule_without_declared_writes_is_checked_on_every_array(monkeypatch):
+def test_extra_rule_is_checked_on_every_array():
     def bad(model, enc):
         model.tension[0] = -0.1
 
-    monkeypatch.setitem(dynamics.RULES, "plugin_demo", bad)
-    m = CohesionModel(small("burn_in=0"))
+    dynamics.RULES.register("plugin_demo", bad)
+    try:
+        cfg = small("burn_in=0")
+        cfg.scenario.rules = ["plugin_demo"]
+        m = CohesionModel(cfg)
+    finally:
+        dynamics.RULES.unregister("plugin_demo")
     with pytest.raises(StateError, match=r"rule 'plugin_demo' .* 'tension'"):
         m.step()

@@ -8,8 +8,9 @@ import pytest
 
 from sim import api
 from sim.cli import prevalidate
-from sim.config import ConfigError, validate
+from sim.config import ConfigError
 from sim.model import CohesionModel
+from sim.prepare import prepare
 
 from .conftest import ROOT, SMALL, run_cli, small
 
@@ -25,7 +26,7 @@ def _options(group: str) -> list[str]:
 )
 def test_every_group_option_composes_validates_and_runs(group, option):
     cfg = api.compose([f"{group}={option}"])
-    typed = validate(cfg)
+    typed = prepare(cfg)
     assert typed is not None
     # Run it small: shrink the population (a national population is only composed here).
     shrink = [
@@ -34,7 +35,7 @@ def test_every_group_option_composes_validates_and_runs(group, option):
         "population.max_municipality_size=null",
     ]
     small_cfg = api.compose([f"{group}={option}", *SMALL, *shrink])
-    model = CohesionModel(small_cfg)
+    model = CohesionModel(prepare(small_cfg))
     model.run()
     assert model.steps == 8
     assert model.records.shape[0] == 9
@@ -86,9 +87,9 @@ def test_sweep_is_validated_job_by_job():
 
 def test_contradictory_settings():
     with pytest.raises(ConfigError, match=r"dynamics\.influence\.repulsion"):
-        validate(small("dynamics.influence.repulsion=0.1", "dynamics.confidence=0.3"))
+        prepare(small("dynamics.influence.repulsion=0.1", "dynamics.confidence=0.3"))
     with pytest.raises(ConfigError, match="negative_influence"):
-        validate(small("dynamics.influence.negative_influence=true"))
+        prepare(small("dynamics.influence.negative_influence=true"))
 
 
 def _user_dir(tmp_path: Path, text: str) -> Path:
@@ -153,7 +154,7 @@ def test_to_dict_is_the_dict_omegaconf_makes_so_hashes_stay(overrides):
 
     from sim.config import to_dict
 
-    cfg = validate(api.compose(overrides))
+    cfg = prepare(api.compose(overrides))
     # and with an int where a float is declared, as code may set it (OmegaConf makes 1.0)
     odd = replace(cfg, dynamics=replace(cfg.dynamics, confidence=1), steps=0)
     for c in (cfg, odd):

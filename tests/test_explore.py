@@ -27,7 +27,7 @@ from sim import api
 from sim.explore import options, views
 from sim.explore.model import ExplorerModel
 from sim.model import CohesionModel
-from sim.results import timeseries_table
+from sim.prepare import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -118,9 +118,9 @@ def test_the_explorer_runs_the_model_of_the_command_line(small_base):
     for _ in range(12):
         m.step()
     # the same overrides, composed and run as `cohesion-sim` would (burn-in not reused)
-    ref = CohesionModel(api.compose([*m.overrides, "progress=false"]))
+    ref = CohesionModel(prepare(api.compose([*m.overrides, "progress=false"])))
     ref.run(12)
-    assert timeseries_table(m).equals(timeseries_table(ref))
+    assert m.timeseries().equals(ref.timeseries())
     assert m.command.split()[1:] == m.overrides
     assert not m.running  # stopped at the horizon
 
@@ -159,7 +159,7 @@ def test_plotted_series_are_the_run_tables_values(small_base):
         m.step()
     views.render(m, "cohesion")
     views.render(m, "components")
-    ts = timeseries_table(m).to_pandas()
+    ts = m.timeseries().to_pandas()
     ts = ts[(ts["scope"] == "all") & (ts["step"] <= 4)]
     for name in ("cohesion", "components"):
         v = views.view(m, name)

@@ -151,9 +151,9 @@ def test_full_disk_stops_the_sweep_and_a_bigger_disk_resumes_it(tmpfs, cli_env):
 
 _FILL_DISK = """
 import errno, os, sys
-import sim.results as results
+import sim.io as io
 
-real = results.atomic_write
+real = io.atomic_write
 full = []
 
 def atomic_write(path, write):
@@ -167,7 +167,7 @@ def atomic_write(path, write):
         return real(path, partial)
     return real(path, write)
 
-results.atomic_write = atomic_write
+io.atomic_write = atomic_write
 sys.argv = ["cohesion-sim", *sys.argv[1:]]
 from sim.cli import main
 

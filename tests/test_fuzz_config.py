@@ -490,11 +490,11 @@ def test_every_numeric_key_has_its_bounds_stated():
 
 
 def _typed_base():
-    from sim.config import validate
+    from sim.prepare import prepare
 
     from .conftest import small
 
-    return validate(small())
+    return prepare(small())
 
 
 _BASE: list[object] = []
@@ -504,7 +504,8 @@ def _checked(key: str, value: object, context: dict[str, object]) -> str | None:
     """Set ``key`` (and its context) on a copy of a valid typed config; the error or None."""
     import copy
 
-    from sim.config import ConfigError, validate
+    from sim.config import ConfigError
+    from sim.prepare import prepare
 
     if not _BASE:
         _BASE.append(_typed_base())
@@ -516,7 +517,7 @@ def _checked(key: str, value: object, context: dict[str, object]) -> str | None:
             obj = obj[p] if isinstance(obj, dict) else getattr(obj, p)
         setattr(obj, attr, v)
     try:
-        validate(cfg)
+        prepare(cfg)
     except ConfigError as e:
         return str(e)
     return None

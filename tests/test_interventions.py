@@ -13,13 +13,15 @@ import pytest
 import yaml
 
 from sim import api
-from sim.config import ConfigError, RunConfig, TargetConfig, validate
-from sim.interventions import BUILTIN, intervention_kinds, studies, uncertainties
+from sim.analysis import studies
+from sim.config import ConfigError, RunConfig, TargetConfig
+from sim.interventions import INTERVENTIONS, uncertainties
 from sim.interventions.base import choose
 from sim.interventions.listening_government import weighted_median
 from sim.interventions.target import select
 from sim.metrics import METRICS
 from sim.model import CohesionModel
+from sim.prepare import prepare
 from sim.state import capture
 
 from .conftest import ROOT
@@ -38,7 +40,7 @@ _composed: dict[tuple[str, ...], RunConfig] = {}
 def typed(*overrides: str) -> RunConfig:
     """A composed, validated config (composed once per set of overrides)."""
     if overrides not in _composed:
-        _composed[overrides] = validate(api.compose(list(overrides)))
+        _composed[overrides] = prepare(api.compose(list(overrides)))
     return copy.deepcopy(_composed[overrides])
 
 
@@ -84,23 +86,25 @@ def test_every_policy_has_the_same_budget_and_shares_sum_to_one():
         shares = [iv.get("share", 1.0) for iv in doc["interventions"].values()]
         assert sum(shares) == pytest.approx(1.0), name
     assert len(set(budgets.values())) == 1, budgets
-    assert {p for p in SINGLE if p != "deep_canvassing"} == set(BUILTIN)  # one per kind
+    assert {p for p in SINGLE if p != "deep_canvassing"} == set(
+        INTERVENTIONS.builtin
+    )  # one per kind
 
 
 def test_values_written_in_the_files_are_the_documented_defaults():
     """Files spell defaults out for readers; the declared defaults stay the one source."""
-    from sim.shocks import shock_kinds
+    from sim.shocks import SHOCKS
 
     for name in POLICIES:
         for iv in typed(f"policy={name}").policy.interventions.values():
-            cls = intervention_kinds()[iv.kind]
+            cls = INTERVENTIONS[iv.kind]
             mode = iv.mode or cls.modes[0]
             for pname, value in iv.effect.items():
                 if value is not None:
                     assert value == cls.params[pname].value(mode), (name, pname)
     for name in FUTURES:
         for shock in typed(f"scenario={name}").scenario.shocks.values():
-            cls = shock_kinds()[shock.kind]
+            cls = SHOCKS[shock.kind]
             for pname, value in shock.effect.items():
                 if value is not None:
                     assert value == cls.params[pname].value("default"), (name, pname)
@@ -122,7 +126,7 @@ def test_files_are_plain_data_of_their_group():
 
 
 #: The interventions of the integrated policy (the names its logged metrics start with).
-NEVER_NAMES = set(validate(api.compose(["policy=integrated"])).policy.interventions)
+NEVER_NAMES = set(prepare(api.compose(["policy=integrated"])).policy.interventions)
 
 NEVER = {
     "budget_zero": ["policy=integrated", "policy.budget=0"],
@@ -363,7 +367,7 @@ def test_literature_defaults_on_the_default_town():
 
 
 def test_target_selection_filters():
-    model = CohesionModel(api.compose([*SMALL, "population.size=3000", "steps=2"]))
+    model = CohesionModel(prepare(api.compose([*SMALL, "population.size=3000", "steps=2"])))
     pop = model.population
     everyone = select(model, TargetConfig())
     assert everyone.all()
@@ -423,13 +427,15 @@ def test_listening_moves_the_government_towards_the_heard():
 
 def test_platform_measures_lower_the_bias_while_they_run():
     model = CohesionModel(
-        api.compose(
-            [
-                *SMALL,
-                "policy=platform_measures",
-                "policy.budget=1e6",
-                "policy.interventions.platform_measures.end=3",
-            ]
+        prepare(
+            api.compose(
+                [
+                    *SMALL,
+                    "policy=platform_measures",
+                    "policy.budget=1e6",
+                    "policy.interventions.platform_measures.end=3",
+                ]
+            )
         )
     )
     base = model.cfg.dynamics.algorithmic_bias
@@ -523,19 +529,19 @@ def test_co_coaching_only_coaches_the_vulnerable_and_clears_debts():
 )
 def test_bad_policy_values_are_refused(overrides, key, says):
     with pytest.raises(ConfigError) as err:
-        validate(api.compose([*SMALL, *overrides]))
+        prepare(api.compose([*SMALL, *overrides]))
     assert err.value.key == key
     assert says in str(err.value)
 
 
 def test_uncertainty_ranges_cover_the_defaults():
     for name in POLICIES:
-        typed = validate(api.compose([f"policy={name}"]))
+        typed = prepare(api.compose([f"policy={name}"]))
         for key, (lo, hi) in uncertainties(typed.policy).items():
             iv_name = key.split(".")[2]
             pname = key.rsplit(".", 1)[1]
             iv = typed.policy.interventions[iv_name]
-            cls = intervention_kinds()[iv.kind]
+            cls = INTERVENTIONS[iv.kind]
             default = cls.params[pname].value(iv.mode or cls.modes[0])
             assert lo <= default <= hi, key
             assert cls.params[pname].source, key  # every default names its source
@@ -556,7 +562,7 @@ PAIR_RUN = [
 
 def _compressed(future: str) -> list[str]:
     """Overrides that bring every scheduled shock of a future into the first 30 weeks."""
-    cfg = validate(api.compose([f"scenario={future}"]))
+    cfg = prepare(api.compose([f"scenario={future}"]))
     out = []
     for i, (name, shock) in enumerate(cfg.scenario.shocks.items()):
         if shock.week is not None:
@@ -669,7 +675,7 @@ def test_cli_refuses_a_policy_naming_code_and_runs_nothing(tmp_path, cli_env):
 
 def test_every_kind_and_parameter_is_documented():
     text = (ROOT / "docs" / "interventions.md").read_text()
-    for kind, cls in BUILTIN.items():
+    for kind, cls in INTERVENTIONS.builtin.items():
         assert f"### {kind}" in text, kind
         for name in cls.params:
             assert f"`{name}`" in text, (kind, name)

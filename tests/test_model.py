@@ -11,9 +11,9 @@ import pytest
 from scipy import stats
 
 from sim import api
-from sim.config import validate
 from sim.metrics import METRICS
 from sim.model import CohesionModel
+from sim.prepare import prepare
 
 from .conftest import run_cli, small
 from .test_rules import _assert_layer_consistent
@@ -112,7 +112,7 @@ def test_trust_parameters_do_not_touch_opinions_or_ties():
 
 @pytest.mark.parametrize("preset", ["deffuant", "hk", "algorithmic_bias"])
 def test_presets_reduce_the_model(preset):
-    cfg = validate(api.compose([f"preset={preset}", "population.size=2000", "steps=5"]))
+    cfg = prepare(api.compose([f"preset={preset}", "population.size=2000", "steps=5"]))
     assert cfg.preset == preset
     assert cfg.network.kind == "random_mixing"
     assert cfg.burn_in == 0
@@ -141,7 +141,7 @@ def test_presets_reduce_the_model(preset):
 
 
 def test_preset_with_a_network_for_validation():
-    cfg = validate(api.compose(["preset=deffuant", "network=regular", "population.size=500"]))
+    cfg = prepare(api.compose(["preset=deffuant", "network=regular", "population.size=500"]))
     m = CohesionModel(cfg)
     assert np.all(m.network.offline.degree == 10)
     _assert_layer_consistent(m.network.offline)

@@ -7,7 +7,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from sim import api
-from sim.dynamics import draw_encounters
+from sim.dynamics.encounters import draw_encounters
 from sim.network import build_network, directed_layer, symmetric_layer
 from sim.population import build_population
 

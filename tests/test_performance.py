@@ -17,6 +17,7 @@ import pytest
 from sim import api
 from sim.metrics import COMPONENTS, DOMAINS, METRICS, compute_metrics
 from sim.model import CohesionModel
+from sim.prepare import prepare
 
 
 # ----------------------------------------------------------------------- metrics
@@ -90,7 +91,7 @@ def test_grouped_metrics_equal_their_definitions_scope_by_scope():
     cfg = api.compose(
         ["population.size=1500", "population.municipalities=5", "burn_in=6", "seed=4"]
     )
-    model = CohesionModel(cfg)
+    model = CohesionModel(prepare(cfg))
     for _ in range(3):
         model.step()
     pop = model.population

@@ -18,10 +18,11 @@ import numpy as np
 import pytest
 
 from sim import api
-from sim.config import ConfigError, InterventionConfig, validate
-from sim.interventions import intervention_kinds, rule_names
-from sim.interventions.plugins import load_plugins
+from sim.config import ConfigError, InterventionConfig
+from sim.dynamics import RULES
+from sim.interventions import INTERVENTIONS
 from sim.model import CohesionModel
+from sim.prepare import load_plugins, prepare
 
 from .conftest import CLI, ROOT
 
@@ -60,14 +61,14 @@ def plugin(tmp_path):
 
 
 def test_plugin_kinds_register_and_run(plugin):
-    assert "town_hall" in intervention_kinds()
-    assert "rumours" in rule_names()
-    cfg = validate(api.compose(SMALL))
+    assert "town_hall" in INTERVENTIONS
+    assert "rumours" in RULES
+    cfg = prepare(api.compose(SMALL))
     cfg.policy.budget = 4000.0
     cfg.policy.interventions = {"hall": InterventionConfig(kind="town_hall")}
     plain = copy.deepcopy(cfg)
     cfg.scenario.rules = ["rumours"]
-    model = CohesionModel(validate(cfg))
+    model = CohesionModel(prepare(cfg))
     model.run()
     (hall,) = model.policy.interventions
     assert hall.units == 100  # EUR 4,000 at EUR 40 a seat
@@ -75,7 +76,7 @@ def test_plugin_kinds_register_and_run(plugin):
     assert len(contacts) == 6 and sum(contacts) == 100
     assert model.counters["rumours"] > 0  # the rule ran each week
     # the rule runs only in futures that name it
-    without = CohesionModel(validate(plain))
+    without = CohesionModel(prepare(plain))
     without.run()
     assert without.counters["rumours"] == 0
     assert model.population.trust.mean() < without.population.trust.mean()
@@ -83,18 +84,18 @@ def test_plugin_kinds_register_and_run(plugin):
 
 
 def test_plugin_parameters_are_checked(plugin):
-    cfg = validate(api.compose(SMALL))
+    cfg = prepare(api.compose(SMALL))
     cfg.policy.interventions = {"hall": InterventionConfig(kind="town_hall", effect={"zeal": 1.0})}
     with pytest.raises(ConfigError, match="allowed: trust_effect"):
-        validate(cfg)
+        prepare(cfg)
 
 
 def test_without_the_plugin_its_names_are_unknown():
-    assert "town_hall" not in intervention_kinds()
-    cfg = validate(api.compose(SMALL))
+    assert "town_hall" not in INTERVENTIONS
+    cfg = prepare(api.compose(SMALL))
     cfg.policy.interventions = {"hall": InterventionConfig(kind="town_hall")}
     with pytest.raises(ConfigError, match="unknown intervention 'town_hall'"):
-        validate(cfg)
+        prepare(cfg)
 
 
 def test_cli_runs_a_policy_file_using_the_plugin(tmp_path, cli_env):

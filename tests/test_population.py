@@ -7,8 +7,9 @@ import pytest
 from omegaconf import OmegaConf
 
 from sim import api
-from sim.config import ConfigError, validate
+from sim.config import ConfigError
 from sim.population import build_population, pinned_lognormal_sizes
+from sim.prepare import prepare
 
 
 def _typed(cfg):
@@ -68,7 +69,7 @@ def test_pinned_sizes_on_a_built_population():
 
 def test_netherlands_needs_a_national_size():
     with pytest.raises(ConfigError) as err:
-        validate(api.compose(["population=netherlands", "population.size=500000"]))
+        prepare(api.compose(["population=netherlands", "population.size=500000"]))
     assert err.value.key == "population.max_municipality_size"
 
 

@@ -14,7 +14,6 @@ from sim.config import (
     PrejudiceConfig,
     TensionConfig,
     TrustConfig,
-    validate,
 )
 from sim.dynamics.bubbles import offline_turnover, unfollow
 from sim.dynamics.encounters import Encounters, draw_encounters, match_proposals
@@ -25,6 +24,7 @@ from sim.dynamics.tension import local_spread, tension
 from sim.dynamics.trust import trust
 from sim.model import CohesionModel
 from sim.network import Network, directed_layer, symmetric_layer
+from sim.prepare import prepare
 
 from .conftest import small
 
@@ -158,7 +158,7 @@ def test_synchronous_similarity_is_flache_macy_averaging_hand_case():
 
 def test_synchronous_similarity_needs_a_network():
     with pytest.raises(ConfigError, match="needs a network"):
-        validate(
+        prepare(
             compose(
                 [
                     "preset=deffuant",
@@ -556,7 +556,7 @@ def test_convergence_reaches_the_influence_rule_as_mu():
             "plot=false",
         ]
     )
-    m = CohesionModel(cfg)
+    m = CohesionModel(prepare(cfg))
     m.population.opinion[:] = [0.4, 0.5]
     m.step()  # two offline citizens under random mixing always meet
     np.testing.assert_allclose(m.population.opinion, [0.41, 0.49], rtol=0, atol=1e-15)

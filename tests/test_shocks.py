@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from sim import api
-from sim.config import ConfigError, RunConfig, ShockConfig, apply_drivers, validate
+from sim.config import ConfigError, RunConfig, ShockConfig, apply_drivers
 from sim.metrics import METRICS
 from sim.model import CohesionModel
+from sim.prepare import prepare
 from sim.shocks import SHOCKS, Rally
 from sim.state import StartState, capture
 
@@ -23,7 +24,7 @@ _start: dict[int, StartState] = {}
 def config(*overrides: str) -> RunConfig:
     key = BASE + overrides
     if key not in _cfg:
-        _cfg[key] = validate(api.compose(list(key)))
+        _cfg[key] = prepare(api.compose(list(key)))
     return copy.deepcopy(_cfg[key])
 
 
@@ -39,7 +40,7 @@ def model(
     cfg.seed = seed
     cfg.steps = steps
     cfg.scenario.shocks = shocks
-    return CohesionModel(validate(cfg), start=_start[seed])
+    return CohesionModel(prepare(cfg), start=_start[seed])
 
 
 def pair(seed: int, shocks: dict[str, ShockConfig], weeks: int, **kw: object):
@@ -116,8 +117,8 @@ def test_a_run_started_from_a_captured_state_meets_the_same_shocks():
         "centre": ShockConfig(kind="asylum_centre", rate=0.05, scope="municipality:random"),
         "slump": ShockConfig(kind="downturn", week=4, duration=3),
     }
-    direct = CohesionModel(validate(cfg))
-    again = CohesionModel(validate(copy.deepcopy(cfg)), start=capture(direct))
+    direct = CohesionModel(prepare(cfg))
+    again = CohesionModel(prepare(copy.deepcopy(cfg)), start=capture(direct))
     direct.run()
     again.run()
     shocks = [e for e in direct.events if e[1].startswith("shock.")]
@@ -166,7 +167,7 @@ def test_fragmented_composes_both_futures():
             "scenario.drivers.algorithmic_bias",
             "at least 0",
         ),
-        (["scenario.rules=[telepathy]"], "scenario.rules[0]", "unknown plug-in rule"),
+        (["scenario.rules=[telepathy]"], "scenario.rules[0]", "unknown extra rule"),
         (
             ["scenario=economic_strain", "scenario.shocks.downturn.duration=0"],
             "scenario.shocks.downturn.duration",
@@ -176,7 +177,7 @@ def test_fragmented_composes_both_futures():
 )
 def test_bad_scenario_values_are_refused(overrides, key, says):
     with pytest.raises(ConfigError) as err:
-        validate(api.compose([*BASE, *overrides]))
+        prepare(api.compose([*BASE, *overrides]))
     assert err.value.key == key
     assert says in str(err.value)
 
@@ -212,7 +213,7 @@ def test_bad_shocks_are_refused(shock, key, says):
     cfg = config()
     cfg.scenario.shocks = {"x": shock}
     with pytest.raises(ConfigError) as err:
-        validate(cfg)
+        prepare(cfg)
     assert err.value.key == f"scenario.shocks.{key}"
     assert says in str(err.value)
 
@@ -344,7 +345,7 @@ def test_rally_uplift_hits_the_share_exactly():
 
 def test_every_kind_is_documented():
     text = (api.config_dir().parent / "docs" / "interventions.md").read_text()
-    for kind, cls in SHOCKS.items():
+    for kind, cls in SHOCKS.builtin.items():
         assert f"### {kind}" in text, kind
         for name in cls.params:
             assert f"`{name}`" in text, (kind, name)

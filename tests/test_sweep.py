@@ -22,18 +22,20 @@ import pytest
 from sim import api
 from sim.catalogue import build_catalogue, load_runs, scan_runs
 from sim.cli import prevalidate
-from sim.config import ConfigError, validate
+from sim.config import ConfigError
+from sim.interventions import INTERVENTIONS
+from sim.prepare import prepare, sampled_values
+from sim.run import start_state
 from sim.state import load
 from sim.sweep import progress
-from sim.sweep.burn_in import burn_in_key, compute_start, shared_start
-from sim.sweep.design import (
+from sim.sweep.burn_in import burn_in_key, shared_start
+from sim.sweep.jobs import compose_jobs, expand
+from sim.sweep.runner import execute
+from sim.uncertainty import (
     design_column,
     latin_hypercube,
     registered_ranges,
-    uncertainty_values,
 )
-from sim.sweep.jobs import compose_jobs, expand
-from sim.sweep.runner import execute
 from tests.conftest import CLI, ROOT
 
 TINY = ["population.size=400", "steps=8", "burn_in=4", "progress=false", "plot=false"]
@@ -84,8 +86,8 @@ def test_adding_a_parameter_leaves_the_others_unchanged():
             "+uncertainty.params={dynamics.confidence:[0.1,0.4],dynamics.convergence:[0.1,0.5]}",
         ]
     )
-    a = latin_hypercube(validate(one).uncertainty)
-    b = latin_hypercube(validate(two).uncertainty)
+    a = latin_hypercube(prepare(one).uncertainty)
+    b = latin_hypercube(prepare(two).uncertainty)
     pd.testing.assert_series_equal(a["dynamics.confidence"], b["dynamics.confidence"])
     assert a["dynamics.confidence"].between(0.1, 0.4).all()
 
@@ -99,23 +101,23 @@ def test_sampled_value_is_applied_recorded_and_idempotent():
             "+uncertainty.params={dynamics.trust.bad_effect:[0.04,0.12],network.online_degree:[2,12]}",
         ]
     )
-    typed = validate(cfg)
+    typed = prepare(cfg)
     unit = design_column(0, 4, "dynamics.trust.bad_effect")[2]
     assert typed.dynamics.trust.bad_effect == pytest.approx(0.04 + unit * 0.08)
     assert isinstance(typed.network.online_degree, int)  # an integer key stays whole
     assert 2 <= typed.network.online_degree <= 12
-    values = uncertainty_values(typed)
+    values = sampled_values(typed)
     assert values["dynamics.trust.bad_effect"] == typed.dynamics.trust.bad_effect
-    assert validate(typed) == typed  # applying twice changes nothing
+    assert prepare(typed) == typed  # applying twice changes nothing
 
 
 def test_policy_keys_apply_only_to_runs_with_that_intervention():
     params = "+uncertainty.params={policy.interventions.canvassing.effect.persuasion:[0.0,0.05]}"
-    none = validate(api.compose([*TINY, "uncertainty.samples=3", params]))
-    assert uncertainty_values(none) == {}
+    none = prepare(api.compose([*TINY, "uncertainty.samples=3", params]))
+    assert sampled_values(none) == {}
     if "canvassing" in POLICIES:
-        canv = validate(api.compose([*TINY, "policy=canvassing", "uncertainty.samples=3", params]))
-        (key, value), *_ = uncertainty_values(canv).items()
+        canv = prepare(api.compose([*TINY, "policy=canvassing", "uncertainty.samples=3", params]))
+        (key, value), *_ = sampled_values(canv).items()
         assert key.endswith("canvassing.effect.persuasion")
         assert 0.0 <= value <= 0.05
         assert canv.policy.interventions["canvassing"].effect["persuasion"] == value
@@ -137,7 +139,7 @@ def test_bad_uncertainty_is_refused_in_one_line(overrides, key):
     assert msg.startswith(key), msg
     assert "\n" not in msg
     with pytest.raises(ConfigError):
-        validate(api.compose([*TINY, "uncertainty.samples=3", *overrides]))
+        prepare(api.compose([*TINY, "uncertainty.samples=3", *overrides]))
 
 
 def test_out_of_range_sample_value_is_refused():
@@ -169,12 +171,14 @@ def test_registered_effects_are_the_same_world_in_every_policy():
     """Deep canvassing's persuasion at design point k is the same whatever the policy."""
     common = [*TINY, "uncertainty.intervention_effects=true", "uncertainty.samples=5"]
     for k in range(5):
-        deep = validate(api.compose([*common, "policy=deep_canvassing", f"uncertainty.sample={k}"]))
-        pack = validate(api.compose([*common, "policy=integrated", f"uncertainty.sample={k}"]))
-        a = uncertainty_values(deep)["policy.interventions.canvassing.effect.persuasion"]
-        b = uncertainty_values(pack)["policy.interventions.deep_canvassing.effect.persuasion"]
+        deep = prepare(api.compose([*common, "policy=deep_canvassing", f"uncertainty.sample={k}"]))
+        pack = prepare(api.compose([*common, "policy=integrated", f"uncertainty.sample={k}"]))
+        a = sampled_values(deep)["policy.interventions.canvassing.effect.persuasion"]
+        b = sampled_values(pack)["policy.interventions.deep_canvassing.effect.persuasion"]
         assert a == b
-        r = registered_ranges(pack)["policy.interventions.deep_canvassing.effect.persuasion"]
+        r = registered_ranges(pack, INTERVENTIONS)[
+            "policy.interventions.deep_canvassing.effect.persuasion"
+        ]
         assert r.low <= a <= r.high
 
 
@@ -231,16 +235,16 @@ def test_shared_burn_in_gives_the_same_results_as_its_own(tmp_path):
 
 
 def test_burn_in_key_ignores_policy_and_horizon_only():
-    base = validate(api.compose([*TINY, "seed=1"]))
-    same = validate(api.compose([*TINY, "seed=1", f"policy={SOME[-1]}", "steps=20", "plot=true"]))
+    base = prepare(api.compose([*TINY, "seed=1"]))
+    same = prepare(api.compose([*TINY, "seed=1", f"policy={SOME[-1]}", "steps=20", "plot=true"]))
     assert burn_in_key(base) == burn_in_key(same)
     for other in (["seed=2"], ["dynamics.confidence=0.27"], ["population.segregation=0.11"]):
-        assert burn_in_key(validate(api.compose([*TINY, "seed=1", *other]))) != burn_in_key(base)
+        assert burn_in_key(prepare(api.compose([*TINY, "seed=1", *other]))) != burn_in_key(base)
     assert burn_in_key(replace(base, burn_in=5)) != burn_in_key(base)
 
 
 def test_racing_workers_publish_one_whole_state(tmp_path):
-    cfg = validate(api.compose([*TINY, "seed=9"]))
+    cfg = prepare(api.compose([*TINY, "seed=9"]))
     store = tmp_path / "burn_in"
     barrier = threading.Barrier(3)
     results: list = []
@@ -258,7 +262,7 @@ def test_racing_workers_publish_one_whole_state(tmp_path):
     entries = sorted(p.name for p in store.iterdir())
     assert entries == [burn_in_key(cfg)[:24]]  # one state, no temporary leftovers
     on_disk = load(store / entries[0] / "state")
-    reference = compute_start(cfg)
+    reference = start_state(cfg)
     for state, _source in results:
         for k, v in reference.arrays.items():
             np.testing.assert_array_equal(state.arrays[k], v)
@@ -332,13 +336,13 @@ def test_a_failed_run_is_redone_even_where_another_configs_tables_remain(tmp_pat
 
 
 def test_is_complete_requires_the_status_complete(tmp_path):
-    from sim.config import validate
+    from sim.prepare import prepare
     from sim.sweep.runner import is_complete
 
     job = [*TINY, "seed=5"]
     info = run_in_process(tmp_path, [job])[0]
     run_dir = tmp_path / "0"
-    cfg = validate(api.compose(job))
+    cfg = prepare(api.compose(job))
     assert is_complete(run_dir, cfg) == info
     for status in ("failed", "incomplete", None):
         (run_dir / "run.json").write_text(json.dumps({**info, "status": status}))

@@ -18,7 +18,8 @@ from scipy import stats
 
 from sim import api
 from sim.analysis import validation as v
-from sim.config import RunConfig, validate
+from sim.config import RunConfig
+from sim.prepare import prepare
 
 from .conftest import CLI
 
@@ -176,7 +177,7 @@ def test_validation_experiments_compose_and_state_their_question(path):
     raw = yaml.safe_load(text)
     assert raw["hydra"]["mode"] == "MULTIRUN"
     assert raw["hydra"]["sweeper"]["params"]
-    typed = validate(api.compose([f"experiment={path.stem}"]))
+    typed = prepare(api.compose([f"experiment={path.stem}"]))
     assert typed.burn_in == 0 and typed.dynamics.influence.noise == 0.0
 
 

@@ -72,9 +72,9 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "influence-wiring-confidence-for-convergence",
-        "sim/dynamics/__init__.py",
-        "        d.convergence,\n",
-        "        d.confidence,\n",
+        "sim/model.py",
+        "            d.convergence,\n",
+        "            d.confidence,\n",
         ("tests/test_rules.py", "tests/test_model.py"),
         "dynamics.convergence must reach the influence rule as mu",
     ),
@@ -120,7 +120,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "config-gap-erosion-unchecked",
-        "sim/config.py",
+        "sim/config_checks.py",
         '            "gap_erosion",\n',
         "",
         ("tests/test_config.py", "tests/test_fuzz_config.py"),
@@ -128,8 +128,8 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     Mutant(
         "final-state-drops-a-column",
-        "sim/results.py",
-        '    cols["online_degree"] = model.network.online.degree\n',
+        "sim/tables.py",
+        '    cols["online_degree"] = network.online.degree\n',
         "",
         ("tests/test_model.py",),
         "final_state.parquet's columns are part of the output contract",

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import api
-from sim.config import validate
-from sim.dynamics import RULES
+from sim.compose import compose
+from sim.dynamics import BUILTIN_RULES
+from sim.plots import save_figure
+from sim.prepare import prepare
+from sim.run import run
 
 __all__ = ["PANELS", "ablation_runs", "plot_ablation", "summary_table"]
 
@@ -43,16 +45,16 @@ def ablation_runs(overrides: Sequence[str] = (), seeds: Sequence[int] = (0, 1, 2
     Each run lasts burn_in + steps weeks of the composed config, starting at week
     -burn_in (so week 0 is where a default run's horizon begins).
     """
-    base = validate(api.compose(list(overrides)))
+    base = prepare(compose(list(overrides)))
     total = base.burn_in + base.steps
     frames = []
-    for variant in ["baseline", *RULES]:
+    for variant in ["baseline", *BUILTIN_RULES]:
         off = [] if variant == "baseline" else [f"dynamics.{variant}.enabled=false"]
         for seed in seeds:
-            cfg = api.compose(
+            cfg = compose(
                 [*overrides, *off, f"seed={seed}", "burn_in=0", f"steps={total}", "plot=false"]
             )
-            ts = api.run(cfg).timeseries
+            ts = run(prepare(cfg), keep_model=False).timeseries.to_pandas()
             ts = ts[(ts["scope"] == "all") & ts["metric"].isin(PANELS)].copy()
             ts["week"] = ts["step"] - base.burn_in
             ts["variant"] = "baseline" if variant == "baseline" else f"no {variant}"
@@ -100,11 +102,9 @@ def summary_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def main() -> None:
-    """Redraw docs/figures/baseline_ablation.png and its table."""
-    from sim.plots import save_figure
-
+    """Draw baseline_ablation.png and its table into the directory given by --out."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--out", type=Path, default=Path("docs/figures"))
+    parser.add_argument("--out", type=Path, required=True, help="directory for the figure")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for every run")
     args = parser.parse_args()

@@ -43,6 +43,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from omegaconf import DictConfig
+
+from sim.analysis.sensitivity import Size, base_config, with_values
+from sim.config import UncertaintyConfig
+from sim.model import CohesionModel
+from sim.prepare import prepare
+from sim.run import run
+from sim.uncertainty import latin_hypercube
 
 __all__ = [
     "CBS_DATA",
@@ -112,18 +120,15 @@ def survey_share(trust: np.ndarray) -> float:
     return float((trust > TRUST_THRESHOLD).mean())
 
 
-def _weekly_shares(cfg: object) -> np.ndarray:
+def _weekly_shares(cfg: DictConfig) -> np.ndarray:
     """Share above the threshold at week 0..steps for one run."""
-    from sim.config import validate
-    from sim.model import CohesionModel
-
-    typed = validate(cfg)  # type: ignore[arg-type]
-    model = CohesionModel(typed)
+    typed = prepare(cfg)
     out = np.empty(typed.steps + 1)
-    out[0] = survey_share(model.population.trust)
-    for w in range(1, typed.steps + 1):
-        model.step()
-        out[w] = survey_share(model.population.trust)
+
+    def read(model: CohesionModel) -> None:
+        out[model.steps] = survey_share(model.population.trust)
+
+    run(typed, on_week=read, keep_model=False)
     return out
 
 
@@ -153,8 +158,6 @@ def simulate_shares(
         seeds: seeds (the same at every point).
         overrides: more Hydra overrides.
     """
-    from sim.analysis.sensitivity import Size, base_config, with_values
-
     steps = int(obs["last_week"].max())
     cfg = base_config(
         [f"scenario={FUTURE}", "policy=none", f"metrics_every={steps}", *overrides],
@@ -232,9 +235,6 @@ def fit(
         design_seed: seed of the design.
         overrides: more Hydra overrides.
     """
-    from sim.config import UncertaintyConfig
-    from sim.sweep.design import latin_hypercube
-
     t0 = time.perf_counter()
     obs = load_observed() if obs is None else obs
     obs = obs[obs["fitted"]].reset_index(drop=True)

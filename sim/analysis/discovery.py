@@ -19,7 +19,7 @@ particular version of ema-workbench, whose ``prim`` module offers the same metho
 more options.
 
 :func:`policy_outcomes` runs the cases: a Latin hypercube over the uncertain
-parameters (:mod:`sim.sweep.design`), at each point the policy and ``none`` with the same
+parameters (:mod:`sim.uncertainty`), at each point the policy and ``none`` with the same
 seeds (paired, common random numbers), giving the policy's effect per point.
 """
 
@@ -30,6 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from sim.analysis.sensitivity import Size, base_config, policy_free, run_value, with_values
+from sim.config import UncertaintyConfig
+from sim.uncertainty import latin_hypercube
 
 __all__ = ["PrimBox", "policy_outcomes", "prim"]
 
@@ -182,23 +186,12 @@ def policy_outcomes(
         seed_base: first seed.
 
     Keys under ``policy.interventions.`` are left out of the run without policy, as in
-    :mod:`sim.sweep.design`.
+    :mod:`sim.uncertainty`.
 
     Returns:
         One row per point: the parameters, ``effect`` (mean over seeds of policy minus
         ``none``), ``level`` (the policy's mean outcome).
     """
-    from sim import api
-    from sim.analysis.sensitivity import (
-        Size,
-        base_config,
-        horizon_value,
-        policy_free,
-        with_values,
-    )
-    from sim.config import UncertaintyConfig
-    from sim.sweep.design import latin_hypercube
-
     design = latin_hypercube(
         UncertaintyConfig(
             samples=samples,
@@ -216,10 +209,8 @@ def policy_outcomes(
         d, lv = [], []
         for r in range(replicates):
             v = {**values, "seed": seed_base + r}
-            a = horizon_value(api.simulate(with_values(treated, v), progress=False), metric)
-            b = horizon_value(
-                api.simulate(with_values(none, policy_free(v)), progress=False), metric
-            )
+            a = run_value(with_values(treated, v), metric)
+            b = run_value(with_values(none, policy_free(v)), metric)
             d.append(a - b)
             lv.append(a)
         effects.append(float(np.mean(d)))

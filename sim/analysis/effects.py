@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from functools import lru_cache
 from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+
+from sim.analysis.stats import mean_ci, t_quantile
 
 __all__ = [
     "BASELINE",
@@ -82,70 +83,6 @@ LOWER_IS_BETTER = (
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """The rows of a table as dicts (for loops that read a few named fields)."""
     return cast(list[dict[str, Any]], df.to_dict("records"))
-
-
-def _t_two_sided(t: float, df: int) -> float:
-    """P(|T| < t) for Student's t with integer df (Abramowitz & Stegun 26.7.3-4)."""
-    if t <= 0.0:
-        return 0.0
-    theta = math.atan(t / math.sqrt(df))
-    s, c = math.sin(theta), math.cos(theta)
-    if df % 2 == 1:
-        total, term = 0.0, c
-        for k in range(1, (df - 1) // 2 + 1):
-            if k > 1:
-                term *= c * c * (2 * k - 2) / (2 * k - 1)
-            total += term
-        inner = total * s if df > 1 else 0.0
-        return 2.0 / math.pi * (theta + inner)
-    total, term = 1.0, 1.0
-    for k in range(1, df // 2):
-        term *= c * c * (2 * k - 1) / (2 * k)
-        total += term
-    return s * total
-
-
-@lru_cache(maxsize=256)
-def t_quantile(p: float, df: int) -> float:
-    """The p-quantile (p >= 0.5) of Student's t with ``df`` >= 1 degrees of freedom.
-
-    Computed by bisection on the exact distribution function for integer df
-    (Abramowitz & Stegun 1964, 26.7.3 and 26.7.4), to about 1e-12.
-    """
-    if df < 1:
-        raise ValueError(f"df must be at least 1, got {df}")
-    if not 0.5 <= p < 1.0:
-        raise ValueError(f"p must be in [0.5, 1), got {p}")
-    target = 2.0 * p - 1.0
-    lo, hi = 0.0, 1.0
-    while _t_two_sided(hi, df) < target:
-        hi *= 2.0
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if _t_two_sided(mid, df) < target:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo < 1e-13 * max(1.0, hi):
-            break
-    return 0.5 * (lo + hi)
-
-
-def mean_ci(values: Sequence[float] | np.ndarray, level: float = 0.95) -> pd.Series:
-    """Mean, sd, and t interval of the mean: n, mean, sd, se, ci_low, ci_high.
-
-    With one value the interval is undefined (NaN); with no spread it has zero width.
-    """
-    x = np.asarray(values, dtype=float)
-    x = x[~np.isnan(x)]
-    n = len(x)
-    mean = float(x.mean()) if n else math.nan
-    sd = float(x.std(ddof=1)) if n > 1 else math.nan
-    se = sd / math.sqrt(n) if n > 1 else math.nan
-    half = t_quantile(0.5 + level / 2.0, n - 1) * se if n > 1 else math.nan
-    return pd.Series(
-        {"n": n, "mean": mean, "sd": sd, "se": se, "ci_low": mean - half, "ci_high": mean + half}
-    )
 
 
 # --------------------------------------------------------------------------- effects

@@ -43,8 +43,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 from omegaconf import DictConfig, OmegaConf
+
+from sim.compose import compose, config_dir
+from sim.prepare import prepare
+from sim.run import run
 
 __all__ = [
     "Factor",
@@ -145,8 +151,6 @@ def load_spec(path: str | Path | None = None) -> SensitivitySpec:
         SpecError: naming the key, for a missing or malformed entry.
     """
     if path is None:
-        from sim.api import config_dir
-
         path = config_dir() / DEFAULT_SPEC
     raw = yaml.safe_load(Path(path).read_text())
     if not isinstance(raw, dict):
@@ -320,20 +324,24 @@ def sobol_indices(
 # --------------------------------------------------------------------------- the model
 
 
-def horizon_value(model: Any, metric: str, scope: str = "all") -> float:
-    """A metric's last recorded value in a stepped model."""
-    from sim.metrics import METRICS
+def horizon_value(ts: pa.Table, metric: str, scope: str = "all") -> float:
+    """A metric's value at the last recorded week of a run's time series."""
+    rows = ts.filter(pc.and_(pc.equal(ts["metric"], metric), pc.equal(ts["scope"], scope)))
+    if rows.num_rows == 0:
+        raise KeyError(f"no {metric!r} for scope {scope!r} in the time series")
+    last = pc.max(rows["step"])
+    return float(rows.filter(pc.equal(rows["step"], last))["value"][0].as_py())
 
-    j = list(METRICS).index(metric)
-    s = list(model.scopes.names).index(scope)
-    return float(model.records[-1, j, s])
+
+def run_value(cfg: DictConfig, metric: str, scope: str = "all") -> float:
+    """Run a composed config (the one run path) and return its metric at the horizon."""
+    tables = run(prepare(cfg), keep_model=False)
+    return horizon_value(tables.timeseries, metric, scope)
 
 
 def base_config(overrides: Sequence[str], size: Size) -> DictConfig:
     """The composed config every run of a study starts from (quiet, at the given size)."""
-    from sim import api
-
-    return api.compose(
+    return compose(
         [
             *overrides,
             f"population.size={size.population}",
@@ -349,7 +357,7 @@ def policy_free(values: dict[str, float]) -> dict[str, float]:
     """The values without intervention parameters (``policy.interventions.*``).
 
     The run without policy has no interventions, so their parameters are left out of
-    it, as :mod:`sim.sweep.design` skips them.
+    it, as :mod:`sim.uncertainty` skips them.
     """
     return {k: v for k, v in values.items() if not k.startswith("policy.interventions.")}
 
@@ -406,15 +414,13 @@ class ModelFunction:
         self.replicate_values: list[np.ndarray] = []
 
     def _outcome(self, values: dict[str, float], seed: int) -> float:
-        from sim import api
-
         t0 = time.perf_counter()
         cfg = with_values(self.cfg, {**policy_free(values), "seed": seed})
-        value = horizon_value(api.simulate(cfg, progress=False), self.spec.outcome)
+        value = run_value(cfg, self.spec.outcome)
         self.runs += 1
         if self.cfg_policy is not None:
             treated = with_values(self.cfg_policy, {**values, "seed": seed})
-            value = horizon_value(api.simulate(treated, progress=False), self.spec.outcome) - value
+            value = run_value(treated, self.spec.outcome) - value
             self.runs += 1
         self.seconds += time.perf_counter() - t0
         return value

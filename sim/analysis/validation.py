@@ -55,9 +55,11 @@ import numpy as np
 from numpy.typing import NDArray
 from omegaconf import DictConfig
 
-from sim.config import RunConfig, validate
-from sim.dynamics.encounters import Encounters
+from sim.analysis.stats import Tost, tost
+from sim.config import RunConfig
 from sim.model import CohesionModel
+from sim.prepare import prepare
+from sim.run import run
 
 __all__ = [
     "CONVERGENCE_TOL",
@@ -192,22 +194,11 @@ class Outcome:
     opinions: F64 = field(repr=False)
 
 
-class _CountingModel(CohesionModel):
-    """The model, counting the pairs it forms each week (for the time unit)."""
-
-    pairs: int = 0
-
-    def meet(self) -> Encounters:
-        enc = super().meet()
-        self.pairs += enc.size
-        return enc
-
-
 def base_config(overrides: Sequence[str]) -> RunConfig:
     """Compose and validate a config (e.g. ``["preset=deffuant", "dynamics.confidence=0.2"]``)."""
     from sim import api
 
-    return validate(api.compose(list(overrides)))
+    return prepare(api.compose(list(overrides)))
 
 
 def outcome(
@@ -248,28 +239,39 @@ def run_model(
     (Hegselmann-Krause), ``interactions`` is the number of rounds instead and ``steps``
     the round at which it converged.
     """
-    typed = validate(cfg) if isinstance(cfg, DictConfig) else cfg
+    typed = prepare(cfg) if isinstance(cfg, DictConfig) else cfg
     typed = dataclasses.replace(
         typed, seed=seed, steps=max_steps, metrics_every=max(max_steps, 1), progress=False
     )
     eps = typed.dynamics.confidence
     hk = typed.dynamics.influence.update == "synchronous"
-    model = _CountingModel(typed)
-    x = model.population.opinion
-    n = x.shape[0]
-    if is_converged(x, eps, tol=tol, closed=hk):
-        return outcome(x, eps, hk, True, 0, 0.0, tol)
-    for week in range(1, max_steps + 1):
-        before = model.pairs
-        model.step()
+    found: list[Outcome] = []
+    pairs = {"start": 0, "before": 0}
+
+    def watch(model: CohesionModel) -> bool:
+        x = model.population.opinion
+        n = x.shape[0]
+        week = model.steps
+        done = model.counters["pairs"] - pairs["start"]
+        if week == 0:
+            pairs["start"] = model.counters["pairs"]
+            if is_converged(x, eps, tol=tol, closed=hk):
+                found.append(outcome(x, eps, hk, True, 0, 0.0, tol))
+            elif max_steps == 0:
+                found.append(outcome(x, eps, hk, False, 0, 0.0, tol))
+            return bool(found)
         if is_converged(x, eps, tol=tol, closed=hk):
-            if hk:
-                return outcome(x, eps, hk, True, week, float(week), tol)
-            t = (before + 0.5 * (model.pairs - before)) / n
-            return outcome(x, eps, hk, True, week, t, tol)
-        if max_interactions is not None and model.pairs >= max_interactions * n:
-            return outcome(x, eps, hk, False, week, model.pairs / n, tol)
-    return outcome(x, eps, hk, False, max_steps, float(max_steps) if hk else model.pairs / n, tol)
+            t = float(week) if hk else (pairs["before"] + 0.5 * (done - pairs["before"])) / n
+            found.append(outcome(x, eps, hk, True, week, t, tol))
+        elif max_interactions is not None and done >= max_interactions * n:
+            found.append(outcome(x, eps, hk, False, week, done / n, tol))
+        elif week == max_steps:
+            found.append(outcome(x, eps, hk, False, week, float(week) if hk else done / n, tol))
+        pairs["before"] = done
+        return bool(found)
+
+    run(typed, on_week=watch, keep_model=False)
+    return found[0]
 
 
 def run_ndlib(
@@ -296,74 +298,6 @@ def run_ndlib(
 
 
 # --------------------------------------------------------------------------- statistics
-@dataclass
-class Tost:
-    """Result of a two one-sided tests (TOST) equivalence test of two means.
-
-    Attributes:
-        diff: mean(a) - mean(b).
-        ci90: the 90% confidence interval of the difference (equivalence at level 0.05
-            holds iff it lies inside (-margin, margin)).
-        p: the TOST p-value (the larger of the two one-sided p-values).
-        margin: the equivalence margin.
-        equivalent: p < alpha.
-        power: probability of concluding equivalence if the true difference were 0, at
-            the observed standard error and degrees of freedom.
-        n_a, n_b: sample sizes.
-    """
-
-    diff: float
-    ci90: tuple[float, float]
-    p: float
-    margin: float
-    equivalent: bool
-    power: float
-    n_a: int
-    n_b: int
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain dict (for JSON)."""
-        return dataclasses.asdict(self)
-
-
-def tost(
-    a: Sequence[float] | F64, b: Sequence[float] | F64, margin: float, alpha: float = 0.05
-) -> Tost:
-    """Welch two one-sided tests: is |mean(a) - mean(b)| < margin?
-
-    H0: the difference is at most -margin, or at least +margin; rejecting both one-sided
-    nulls at level alpha concludes equivalence (Schuirmann 1987). Failing to find a
-    difference is not evidence of equivalence; this test is.
-    """
-    from scipy import stats
-
-    xa = np.asarray(a, dtype=np.float64)
-    xb = np.asarray(b, dtype=np.float64)
-    na, nb = xa.shape[0], xb.shape[0]
-    va, vb = xa.var(ddof=1) / na, xb.var(ddof=1) / nb
-    se = math.sqrt(va + vb)
-    diff = float(xa.mean() - xb.mean())
-    if se == 0.0:
-        eq = abs(diff) < margin
-        return Tost(diff, (diff, diff), 0.0 if eq else 1.0, margin, eq, 1.0, na, nb)
-    df = (va + vb) ** 2 / (va**2 / (na - 1) + vb**2 / (nb - 1))
-    p_lower = float(stats.t.sf((diff + margin) / se, df))
-    p_upper = float(stats.t.cdf((diff - margin) / se, df))
-    p = max(p_lower, p_upper)
-    tq = float(stats.t.ppf(1.0 - alpha, df))
-    power = max(0.0, 2.0 * float(stats.t.cdf(margin / se - tq, df)) - 1.0)
-    return Tost(
-        diff=diff,
-        ci90=(diff - tq * se, diff + tq * se),
-        p=p,
-        margin=margin,
-        equivalent=p < alpha,
-        power=power,
-        n_a=na,
-        n_b=nb,
-    )
-
-
 # --------------------------------------------------------------------------- Flache & Macy
 def flache_macy_run(
     cfg: RunConfig | DictConfig, seed: int, *, weeks: int, every: int = 0
@@ -372,18 +306,19 @@ def flache_macy_run(
 
     Returns the final value and the values every ``every`` weeks (empty if 0).
     """
-    typed = validate(cfg) if isinstance(cfg, DictConfig) else cfg
+    typed = prepare(cfg) if isinstance(cfg, DictConfig) else cfg
     typed = dataclasses.replace(
         typed, seed=seed, steps=weeks, metrics_every=max(weeks, 1), progress=False
     )
-    model = CohesionModel(typed)
-    x = model.population.opinion
     path: list[float] = []
-    for week in range(1, weeks + 1):
-        model.step()
-        if every and week % every == 0:
-            path.append(fm_polarization(x))
-    return fm_polarization(x), np.asarray(path)
+
+    def watch(model: CohesionModel) -> None:
+        if every and model.steps and model.steps % every == 0:
+            path.append(fm_polarization(model.population.opinion))
+
+    tables = run(typed, on_week=watch)
+    assert tables.model is not None
+    return fm_polarization(tables.model.population.opinion), np.asarray(path)
 
 
 # --------------------------------------------------------------------------- diagnostics
@@ -808,9 +743,10 @@ def study_pair_law(sz: Sizes) -> dict[str, Any]:
                 f"population.size={sz.dock_n}",
             ]
         )
-        typed = dataclasses.replace(cfg, steps=300, metrics_every=300, progress=False)
-        model = CohesionModel(typed)
-        model.run(30)  # a state with some clusters formed, most not yet merged
+        # a state after 30 weeks: some clusters formed, most not yet merged
+        typed = dataclasses.replace(cfg, steps=30, metrics_every=30, progress=False)
+        model = run(typed).model
+        assert model is not None
         out[str(gamma)] = pair_law(
             model.population.opinion.copy(),
             gamma,

@@ -53,11 +53,11 @@ def _fail(message: str) -> None:
 def _check(overrides: list[str]) -> None:
     """Compose and validate the base config; exit with one line if it is bad."""
     from sim.api import compose
-    from sim.config import validate
     from sim.errors import describe
+    from sim.prepare import prepare
 
     try:
-        validate(compose(overrides))
+        prepare(compose(overrides))
     except Exception as e:  # every failure becomes one line
         _fail(describe(e))
 

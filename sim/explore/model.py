@@ -14,12 +14,14 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from sim.api import compose
-from sim.config import RunConfig, validate
+from sim.compose import compose
+from sim.config import RunConfig
 from sim.explore.options import AS_CONFIGURED, UNCERTAIN, Levers, command, defaults, overrides
 from sim.model import CohesionModel
+from sim.prepare import prepare
+from sim.run import start_state as burn_in_state
 from sim.state import StartState
-from sim.sweep.burn_in import burn_in_key, compute_start
+from sim.sweep.burn_in import burn_in_key
 
 __all__ = ["ExplorerModel", "start_state"]
 
@@ -39,7 +41,7 @@ def start_state(cfg: RunConfig) -> StartState:
         if state is not None:
             _cache.move_to_end(key)
             return state
-    state = compute_start(cfg)
+    state = burn_in_state(cfg)
     with _lock:
         _cache[key] = state
         while len(_cache) > _CACHE_SIZE:
@@ -118,7 +120,7 @@ class ExplorerModel(CohesionModel):
         self.levers = levers
         self.overrides = overrides(levers)
         self.command = command(self.overrides)
-        cfg = validate(compose([*self.overrides, "progress=false", "plot=false"]))
+        cfg = prepare(compose([*self.overrides, "progress=false", "plot=false"]))
         super().__init__(cfg, start=start_state(cfg))
         self.running = cfg.steps > 0
 

@@ -26,7 +26,7 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from sim.api import compose, config_dir
-from sim.config import TARGET_NEIGHBOURHOODS, TARGET_VULNERABLE
+from sim.config_checks import TARGET_NEIGHBOURHOODS, TARGET_VULNERABLE
 
 __all__ = [
     "AS_CONFIGURED",

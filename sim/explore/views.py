@@ -9,7 +9,7 @@ tests call them directly.
 
 - ``cohesion`` and ``components``: the cohesion index, its three domains and its
   components over time, from the same tidy table a run writes
-  (:func:`sim.results.timeseries_table`), with the metrics, labels and axes of
+  (:meth:`sim.model.CohesionModel.timeseries`), with the metrics, labels and axes of
   ``cohesion.png`` (:func:`sim.plots.plot_cohesion`).
 - ``bubbles``: a sample of a few hundred citizens and their ties in both layers,
   coloured by opinion, marked by group. The sample is a breadth-first snowball from a
@@ -53,7 +53,6 @@ from PIL import Image
 
 from sim.model import CohesionModel
 from sim.plots import COMPONENT_LABELS, DOMAIN_LABELS
-from sim.results import timeseries_table
 
 __all__ = [
     "SAMPLE_SIZE",
@@ -91,7 +90,7 @@ OPINION_CMAP = "coolwarm"
 # ---------------------------------------------------------------- tables
 def timeseries(model: CohesionModel) -> pd.DataFrame:
     """The model's tidy time series (step, metric, scope, value) up to the current week."""
-    ts = timeseries_table(model).to_pandas()
+    ts = model.timeseries().to_pandas()
     return ts[ts["step"] <= model.steps]
 
 

@@ -10,10 +10,11 @@ intervention is a registered kind:
 - ``platform_measures``: less algorithmic bias and diverse recommendations;
 - ``listening_government``: client councils and work visits; a government that listens.
 
-Kinds from other packages join through the ``cohesion_sim.interventions`` entry point
-group (and rules through ``cohesion_sim.rules``), see :mod:`sim.interventions.plugins`.
-The model builds the policy after the burn-in (:func:`build_policy`), so interventions
-never act during it.
+The kinds are looked up in :data:`INTERVENTIONS` (:class:`sim.registry.Registry`):
+the built-in ones, kinds registered in-process with ``INTERVENTIONS.register(name,
+cls)``, and kinds that installed packages declare as entry points of the group
+``cohesion_sim.interventions`` (docs/architecture.md shows one). The model builds the
+policy after the burn-in (:func:`build_policy`), so interventions never act during it.
 """
 
 from __future__ import annotations
@@ -28,65 +29,45 @@ from sim.interventions.co_coaching import CoCoaching
 from sim.interventions.dialogue_sessions import DialogueSessions
 from sim.interventions.listening_government import ListeningGovernment
 from sim.interventions.mayor_training import MayorTraining
-from sim.interventions.params import Param
 from sim.interventions.platform_measures import PlatformMeasures
-from sim.interventions.plugins import load_plugins, plugin_interventions, plugin_rules
+from sim.params import Param
+from sim.registry import Registry
 
 if TYPE_CHECKING:
     from sim.model import CohesionModel
 
 __all__ = [
-    "BUILTIN",
+    "INTERVENTIONS",
     "CitizenIntervention",
     "Intervention",
     "Param",
     "Policy",
     "build_policy",
-    "intervention_kinds",
-    "load_plugins",
-    "register_intervention",
-    "rule_names",
     "uncertainties",
 ]
 
-#: The built-in kinds, by name.
-BUILTIN: dict[str, type[Intervention]] = {
-    cls.kind: cls
-    for cls in (
-        Canvassing,
-        CoCoaching,
-        MayorTraining,
-        DialogueSessions,
-        PlatformMeasures,
-        ListeningGovernment,
-    )
-}
-_registered: dict[str, type[Intervention]] = {}
+
+def _is_kind(obj: object) -> bool:
+    return isinstance(obj, type) and issubclass(obj, Intervention)
 
 
-def register_intervention(cls: type[Intervention], name: str | None = None) -> None:
-    """Register an intervention kind in-process (plug-ins use entry points instead).
-
-    Args:
-        cls: an :class:`Intervention` subclass.
-        name: the kind's name (default ``cls.kind``).
-    """
-    key = name or cls.kind
-    if not key:
-        raise ValueError("an intervention kind needs a name")
-    if key in intervention_kinds():
-        raise ValueError(f"an intervention named {key!r} is already registered")
-    _registered[key] = cls
-
-
-def intervention_kinds() -> dict[str, type[Intervention]]:
-    """Every registered kind: built-in, registered in-process, and from plug-ins."""
-    return {**plugin_interventions(), **_registered, **BUILTIN}
-
-
-def rule_names() -> list[str]:
-    """Rules from plug-ins, which a future may switch on with ``scenario.rules``."""
-    return plugin_rules()
+#: Every intervention kind, by name: built in, registered in-process, from plug-ins.
+INTERVENTIONS: Registry[type[Intervention]] = Registry(
+    "intervention",
+    "cohesion_sim.interventions",
+    _is_kind,
+    {
+        cls.kind: cls
+        for cls in (
+            Canvassing,
+            CoCoaching,
+            MayorTraining,
+            DialogueSessions,
+            PlatformMeasures,
+            ListeningGovernment,
+        )
+    },
+)
 
 
 @dataclass
@@ -106,9 +87,8 @@ class Policy:
 def build_policy(model: CohesionModel) -> Policy:
     """Create the policy's interventions (as Mesa agents of ``model``)."""
     cfg = model.cfg.policy
-    kinds = intervention_kinds()
     made = [
-        kinds[iv.kind](model, name, iv, cfg.budget * iv.share)
+        INTERVENTIONS[iv.kind](model, name, iv, cfg.budget * iv.share)
         for name, iv in cfg.interventions.items()
     ]
     return Policy(cfg.name, cfg.budget, made)
@@ -119,10 +99,9 @@ def uncertainties(policy: PolicyConfig) -> dict[str, tuple[float, float]]:
 
     Keys are ``policy.interventions.<name>.effect.<param>``, for sampling in a sweep.
     """
-    kinds = intervention_kinds()
     out: dict[str, tuple[float, float]] = {}
     for name, iv in policy.interventions.items():
-        cls = kinds[iv.kind]
+        cls = INTERVENTIONS[iv.kind]
         mode = iv.mode or cls.modes[0]
         for pname, spec in cls.params.items():
             out[f"policy.interventions.{name}.effect.{pname}"] = spec.range(mode)

@@ -27,8 +27,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.config import InterventionConfig, RunConfig
-from sim.interventions.params import Param, resolve
 from sim.interventions.target import select
+from sim.params import Param, resolve
 
 if TYPE_CHECKING:
     from sim.model import CohesionModel

@@ -15,7 +15,7 @@ that the best estimate of the persuasive effect of campaign contact in general
 elections is zero. The deep-mode k is the value for which a simulated version of
 Broockman & Kalla's (2016) randomised trial (canvass a random half of a sample; compare
 feeling thermometers, 100 (1 - p), a week and three months later) gives the about 10
-thermometer points they report, lasting three months (:mod:`sim.interventions.studies`,
+thermometer points they report, lasting three months (:mod:`sim.analysis.studies`,
 tests/test_interventions.py). Standard mode does not address prejudice (k = 0).
 """
 
@@ -24,11 +24,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sim.interventions.base import I64, CitizenIntervention
-from sim.interventions.params import Param
+from sim.params import Param
 
 __all__ = ["DEEP_PREJUDICE_EFFECT", "Canvassing"]
 
-#: Deep-mode prejudice effect k, calibrated by studies.calibrate_deep_canvassing on the
+#: Deep-mode prejudice effect k, calibrated by sim.analysis.studies.calibrate on the
 #: default town (see docs/interventions.md for the run that produced it).
 DEEP_PREJUDICE_EFFECT = 0.28
 

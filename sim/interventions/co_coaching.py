@@ -23,7 +23,7 @@ import numpy as np
 
 from sim.config import InterventionConfig
 from sim.interventions.base import F64, I64, CitizenIntervention, choose
-from sim.interventions.params import Param
+from sim.params import Param
 
 if TYPE_CHECKING:
     from sim.model import CohesionModel

@@ -29,11 +29,11 @@ from typing import ClassVar
 import numpy as np
 
 from sim.interventions.base import F64, I64, CitizenIntervention, choose
-from sim.interventions.params import Param
+from sim.params import Param
 
 __all__ = ["CONTACT_PREJUDICE_EFFECT", "DialogueSessions"]
 
-#: Prejudice effect k of one session, calibrated by studies.calibrate_dialogue on the
+#: Prejudice effect k of one session, calibrated by sim.analysis.studies.calibrate on the
 #: default town (see docs/interventions.md for the run that produced it).
 CONTACT_PREJUDICE_EFFECT = 0.098
 

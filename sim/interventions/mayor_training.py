@@ -23,8 +23,8 @@ import numpy as np
 
 from sim.config import InterventionConfig
 from sim.interventions.base import Intervention
-from sim.interventions.params import Param
 from sim.interventions.target import select
+from sim.params import Param
 
 if TYPE_CHECKING:
     from sim.model import CohesionModel

@@ -25,8 +25,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sim.interventions.base import I64, CitizenIntervention, Mask
-from sim.interventions.follows import replace_follows
-from sim.interventions.params import Param
+from sim.network import replace_follows
+from sim.params import Param
 
 __all__ = ["PlatformMeasures"]
 

@@ -5,7 +5,7 @@ differ only in the policy, the horizon, the uncertain-parameter design or presen
 pass through the same burn-in. A sweep computes it once, stores it with
 :func:`sim.state.save` (an ``.npz`` of plain arrays and a JSON file, never pickle) under
 ``<sweep dir>/.sweep/burn_in/<key>/``, and every other such run starts from it with
-``CohesionModel(cfg, start=state)``.
+``run(cfg, start=state)`` (:mod:`sim.run`).
 
 Parallel workers may race to create the same state. Each writes its copy into a
 temporary directory and renames it into place; the rename is atomic and fails if the
@@ -21,15 +21,14 @@ import json
 import os
 import shutil
 import uuid
-from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
-from sim.config import PolicyConfig, RunConfig, UncertaintyConfig, to_dict
-from sim.model import CohesionModel
-from sim.state import StartState, capture, load, save
+from sim.config import RunConfig, to_dict
+from sim.run import start_state
+from sim.state import StartState, load, save
 
-__all__ = ["burn_in_key", "compute_start", "shared_start"]
+__all__ = ["burn_in_key", "shared_start"]
 
 #: Config keys that do not change the burn-in (left out of its key).
 NOT_IN_BURN_IN = ("policy", "steps", "plot", "progress", "metrics_every", "uncertainty")
@@ -48,14 +47,6 @@ def burn_in_key(cfg: RunConfig) -> str:
         d.pop(k, None)
     blob = json.dumps(d, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()
-
-
-def compute_start(cfg: RunConfig) -> StartState:
-    """Run the burn-in of ``cfg`` (with no policy) and capture the state at week 0."""
-    base = replace(
-        cfg, policy=PolicyConfig(), uncertainty=UncertaintyConfig(), steps=0, progress=False
-    )
-    return capture(CohesionModel(base))
 
 
 def _publish(state: StartState, final: Path) -> None:
@@ -83,7 +74,7 @@ def shared_start(cfg: RunConfig, store: Path) -> tuple[StartState, Source]:
     final = store / burn_in_key(cfg)[:24]
     if (final / "state.json").is_file():
         return load(final / "state"), "shared"
-    state = compute_start(cfg)
+    state = start_state(cfg)
     store.mkdir(parents=True, exist_ok=True)
     _publish(state, final)
     return state, "computed"

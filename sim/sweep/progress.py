@@ -40,7 +40,7 @@ def start(sweep_dir: Path, jobs: list[list[str]] | None) -> dict[str, Any]:
         sweep_dir: the sweep's directory.
         jobs: each job's overrides (None if the sweeper decides them as it goes).
     """
-    from sim.results import write_json
+    from sim.io import write_json
 
     d = _dir(sweep_dir)
     d.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,6 @@ would.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import socket
@@ -43,10 +42,13 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from sim.config import RunConfig, validate
-from sim.results import config_hash, run_info, write_json
+from sim.config import RunConfig
+from sim.io import read_json, write_json
+from sim.prepare import prepare, sampled_values
+from sim.results import config_hash, run_info, write_run
+from sim.run import run
 from sim.sweep import progress
-from sim.sweep.design import uncertainty_values
+from sim.sweep.burn_in import shared_start
 from sim.sweep.guard import DiskFull, disk_full_message, free_bytes, is_disk_full
 
 __all__ = ["execute", "is_complete", "run_job"]
@@ -61,17 +63,9 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        out = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return out if isinstance(out, dict) else None
-
-
 def is_complete(run_dir: Path, cfg: RunConfig) -> dict[str, Any] | None:
     """run.json's contents if ``run_dir`` holds a complete run of ``cfg``, else None."""
-    info = _read_json(run_dir / "run.json")
+    info = read_json(run_dir / "run.json")
     if not info or info.get("status") != "complete":
         return None
     if info.get("config_hash") != config_hash(cfg):
@@ -138,7 +132,7 @@ def execute(
     }
     typed: RunConfig | None = None
     try:
-        typed = validate(cfg)
+        typed = prepare(cfg)
         done = is_complete(run_dir, typed)
         if done is not None:
             print(_record(sweep_dir, rel, "skipped"), flush=True)
@@ -221,11 +215,7 @@ def _run(
     share_burn_in: bool,
     t_job: float,
 ) -> dict[str, Any]:
-    from sim.api import write_outputs
-    from sim.model import CohesionModel
-    from sim.sweep.burn_in import shared_start
-
-    values = uncertainty_values(typed)
+    values = sampled_values(typed)
     if typed.uncertainty.samples:
         extra["uncertainty"] = {"sample": typed.uncertainty.sample, "values": values}
     t0 = time.perf_counter()
@@ -234,11 +224,7 @@ def _run(
     if share_burn_in:
         start, source = shared_start(typed, sweep_dir / ".sweep" / "burn_in")
     t1 = time.perf_counter()
-    model = CohesionModel(typed, start=start)
-    if start is None:
-        t1 = time.perf_counter()
-    for _ in range(typed.steps):
-        model.step()
+    tables = run(typed, start=start, keep_model=False)
     t2 = time.perf_counter()
     extra["start_state"] = source
     extra["timings"] = {"burn_in_s": round(t1 - t0, 4), "simulate_s": round(t2 - t1, 4)}
@@ -246,7 +232,9 @@ def _run(
     extra["timings"]["setup_s"] = round(t0 - t_job, 4)
     if os.environ.get(FAULT_KILL_RUN) == rel:  # fault injection for the tests
         os.kill(os.getpid(), signal.SIGKILL)
-    return write_outputs(model, typed, run_dir, t2 - t0, extra)
+    info = run_info(typed, t2 - t0, "complete", **extra)
+    write_run(tables, typed, run_dir, info)
+    return info
 
 
 def run_job(cfg: DictConfig) -> dict[str, Any]:

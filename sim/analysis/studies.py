@@ -18,9 +18,9 @@ burn-in, in the baseline future) and randomise like the originals:
   standardised difference d (control mean minus treated mean, over the control sd).
   Their meta-analytic mean over 27 randomised studies with delayed outcomes is 0.39.
 
-:func:`paired_effects` runs policies against ``none`` with the same seed and future
+:func:`policy_effects` runs policies against ``none`` with the same seed and future
 (common random numbers) and reports the paired differences with t-intervals; it made
-the table in docs/interventions.md. ``python -m sim.interventions.studies`` prints the
+the table in docs/interventions.md. ``python -m sim.analysis.studies`` prints the
 studies and the table.
 """
 
@@ -33,15 +33,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim import api
-from sim.config import InterventionConfig, RunConfig, validate
+from sim.analysis.effects import paired_differences, paired_effects
+from sim.compose import compose
+from sim.config import InterventionConfig
 from sim.interventions.base import CitizenIntervention
 from sim.interventions.canvassing import Canvassing
 from sim.interventions.dialogue_sessions import DialogueSessions
-from sim.metrics import METRICS
 from sim.model import CohesionModel
-from sim.results import timeseries_table
-from sim.state import StartState, capture
+from sim.prepare import prepare
+from sim.run import run, start_state
+from sim.state import StartState
 
 __all__ = [
     "BK2016_POINTS",
@@ -51,8 +52,8 @@ __all__ = [
     "calibrate",
     "contact_study",
     "deep_canvassing_study",
-    "paired_effects",
     "persuasion_study",
+    "policy_effects",
 ]
 
 #: Broockman & Kalla (2016): about 10 points on the 0-100 feeling thermometer.
@@ -76,15 +77,30 @@ class StudyResult:
 _STARTS: dict[tuple[tuple[str, ...], int], StartState] = {}
 
 
-def _model(overrides: Sequence[str], seed: int, weeks: int) -> CohesionModel:
-    """The town after its burn-in (computed once per config and seed), for ``weeks``."""
-    cfg = validate(
-        api.compose([*overrides, f"seed={seed}", f"steps={weeks}", "policy=none", "progress=false"])
+def _study(
+    overrides: Sequence[str], seed: int, weeks: int, on_week: Callable[[CohesionModel], None]
+) -> None:
+    """Run the town after its burn-in (computed once per config and seed) for ``weeks``.
+
+    ``on_week`` treats the arms at week 0 and measures them afterwards. Metrics are
+    recorded only at the end (they draw nothing, so the dynamics are the same).
+    """
+    cfg = prepare(
+        compose(
+            [
+                *overrides,
+                f"seed={seed}",
+                f"steps={weeks}",
+                f"metrics_every={weeks}",
+                "policy=none",
+                "progress=false",
+            ]
+        )
     )
     key = (tuple(overrides), seed)
     if key not in _STARTS:
-        _STARTS[key] = capture(CohesionModel(cfg))
-    return CohesionModel(cfg, start=_STARTS[key])
+        _STARTS[key] = start_state(cfg)
+    run(cfg, start=_STARTS[key], on_week=on_week, keep_model=False)
 
 
 def _arms(model: CohesionModel) -> tuple[np.ndarray, np.ndarray]:
@@ -114,16 +130,20 @@ def deep_canvassing_study(
     overrides: Sequence[str] = (), seed: int = 0, effect: dict[str, float] | None = None
 ) -> StudyResult:
     """Broockman & Kalla (2016), simulated: thermometer points at week 1 and week 13."""
-    m = _model(overrides, seed, STUDY_WEEKS)
-    team = _team(m, Canvassing, mode="deep", effect=dict(effect or {}))
-    treated, control = _arms(m)
-    team.act(treated)
-    out, se = {}, {}
-    for week in range(1, STUDY_WEEKS + 1):
-        m.step()
-        if week in (1, STUDY_WEEKS):
+    out: dict[int, float] = {}
+    se: dict[int, float] = {}
+    arms: list[np.ndarray] = []
+
+    def on_week(m: CohesionModel) -> None:
+        if m.steps == 0:
+            team = _team(m, Canvassing, mode="deep", effect=dict(effect or {}))
+            arms.extend(_arms(m))
+            team.act(arms[0])
+        elif m.steps in (1, STUDY_WEEKS):
             therm = 100.0 * (1.0 - m.population.prejudice)
-            out[week], se[week] = _diff(therm[treated], therm[control])
+            out[m.steps], se[m.steps] = _diff(therm[arms[0]], therm[arms[1]])
+
+    _study(overrides, seed, STUDY_WEEKS, on_week)
     return StudyResult(out, se)
 
 
@@ -131,15 +151,22 @@ def persuasion_study(
     overrides: Sequence[str] = (), seed: int = 0, effect: dict[str, float] | None = None
 ) -> StudyResult:
     """Kalla & Broockman (2018), simulated: points moved towards the government, week 1."""
-    m = _model(overrides, seed, 1)
-    team = _team(m, Canvassing, mode="standard", effect=dict(effect or {}))
-    treated, control = _arms(m)
-    x0 = m.population.opinion.copy()
-    towards = np.sign(m.government.position - x0)
-    team.act(treated)
-    m.step()
-    moved = 100.0 * (m.population.opinion - x0) * towards  # points towards the government
-    est, se = _diff(moved[treated], moved[control])
+    result: list[tuple[float, float]] = []
+    before: dict[str, np.ndarray] = {}
+
+    def on_week(m: CohesionModel) -> None:
+        if m.steps == 0:
+            team = _team(m, Canvassing, mode="standard", effect=dict(effect or {}))
+            before["treated"], before["control"] = _arms(m)
+            before["x0"] = m.population.opinion.copy()
+            before["towards"] = np.sign(m.government.position - before["x0"])
+            team.act(before["treated"])
+        else:
+            moved = 100.0 * (m.population.opinion - before["x0"]) * before["towards"]
+            result.append(_diff(moved[before["treated"]], moved[before["control"]]))
+
+    _study(overrides, seed, 1, on_week)
+    est, se = result[0]
     return StudyResult({1: est}, {1: se})
 
 
@@ -148,17 +175,23 @@ def contact_study(
 ) -> StudyResult:
     """Paluck, Green & Green (2019), simulated: d four weeks after one dialogue session."""
     weeks = 4
-    m = _model(overrides, seed, weeks)
-    team = _team(m, DialogueSessions, mode="open", effect=dict(effect or {}))
-    treated, control = _arms(m)
-    seating = m.streams["study:seating"].permutation(treated.shape[0])
-    team.act(treated[seating])
-    for _ in range(weeks):
-        m.step()
-    p = m.population.prejudice
-    sd = float(p[control].std(ddof=1))
-    est, se = _diff(p[control], p[treated])
-    return StudyResult({weeks: est / sd}, {weeks: se / sd})
+    arms: list[np.ndarray] = []
+    result: dict[int, tuple[float, float]] = {}
+
+    def on_week(m: CohesionModel) -> None:
+        if m.steps == 0:
+            team = _team(m, DialogueSessions, mode="open", effect=dict(effect or {}))
+            arms.extend(_arms(m))
+            seating = m.streams["study:seating"].permutation(arms[0].shape[0])
+            team.act(arms[0][seating])
+        elif m.steps == weeks:
+            p = m.population.prejudice
+            sd = float(p[arms[1]].std(ddof=1))
+            est, se = _diff(p[arms[1]], p[arms[0]])
+            result[weeks] = (est / sd, se / sd)
+
+    _study(overrides, seed, weeks, on_week)
+    return StudyResult({weeks: result[weeks][0]}, {weeks: result[weeks][1]})
 
 
 def calibrate(
@@ -203,84 +236,60 @@ EFFECT_METRICS = (
 )
 
 
-def _summary(model: CohesionModel) -> dict[str, float]:
+def _summary(ts: pd.DataFrame) -> dict[str, float]:
     """Each effect metric (scope ``all``) at the final week and averaged over weeks 1-T."""
-    scope = model.scopes.names.index("all")
+    overall = ts[ts["scope"] == "all"]
     out = {}
     for metric in EFFECT_METRICS:
-        series = model.records[:, METRICS.index(metric), scope]
-        out[f"{metric}/final"] = float(series[-1])
-        out[f"{metric}/mean"] = float(series[1:].mean()) if series.shape[0] > 1 else 0.0
-    ts = timeseries_table(model).to_pandas()
-    euros = ts[ts["metric"].str.endswith(".euros") & (ts["scope"] == "all")]["value"].sum()
+        series = overall[overall["metric"] == metric].sort_values("step")
+        values = series["value"].to_numpy()
+        out[f"{metric}/final"] = float(values[-1])
+        later = values[series["step"].to_numpy() >= 1]
+        out[f"{metric}/mean"] = float(later.mean()) if later.shape[0] else 0.0
+    euros = overall[overall["metric"].str.endswith(".euros")]["value"].sum()
     out["euros_spent/total"] = float(euros)
     return out
 
 
-def _t95(n: int) -> float:
-    """The 97.5% quantile of Student's t with n - 1 degrees of freedom."""
-    if n < 2:
-        return math.inf
-    try:
-        from scipy import stats
-    except ImportError:  # pragma: no cover - scipy is in the analysis extra
-        return 1.96 + 2.4 / (n - 1)  # a close approximation for n >= 3
-    return float(stats.t.ppf(0.975, n - 1))
-
-
-def paired_effects(
+def policy_effects(
     policies: Sequence[str],
     seeds: Sequence[int],
     overrides: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Paired effects (policy minus ``none``, same seed and future).
+    """Paired effects of policies (policy minus ``none``, same seed and future).
 
-    Every policy of a seed starts from the ``none`` run's state after the burn-in (the
-    same state a separate burn-in would reach), so only the policies differ.
+    Every run of a seed starts from the same state after the burn-in (the state its own
+    burn-in would reach), so only the policies differ. The intervals are those of
+    :func:`sim.analysis.effects.paired_effects`.
 
     Returns:
         One row per policy, metric and ``when`` (``final``: the last week; ``mean``:
         averaged over weeks 1 to the horizon; ``total`` for euros spent): the mean
         paired difference, its standard error, the t-interval (95%) and the seeds.
     """
-    rows: dict[tuple[str, str], list[float]] = {}
+    rows = []
     for seed in seeds:
-        base_cfg: RunConfig = validate(
-            api.compose([*overrides, f"seed={seed}", "policy=none", "progress=false"])
-        )
-        base = CohesionModel(base_cfg)
-        start = capture(base)
-        base.run()
-        ref = _summary(base)
-        for policy in policies:
-            cfg = validate(
-                api.compose([*overrides, f"seed={seed}", f"policy={policy}", "progress=false"])
-            )
-            model = CohesionModel(cfg, start=start)
-            model.run()
-            got = _summary(model)
-            for metric, value in got.items():
-                rows.setdefault((policy, metric), []).append(value - ref[metric])
-    out = []
-    for (policy, key), diffs in rows.items():
-        metric, when = key.split("/")
-        d = np.asarray(diffs)
-        n = d.shape[0]
-        se = float(d.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-        half = _t95(n) * se
-        out.append(
-            {
-                "policy": policy,
-                "metric": metric,
-                "when": when,
-                "effect": float(d.mean()),
-                "se": se,
-                "low": float(d.mean() - half),
-                "high": float(d.mean() + half),
-                "seeds": n,
-            }
-        )
-    return pd.DataFrame(out)
+        common = [*overrides, f"seed={seed}", "progress=false"]
+        start = start_state(prepare(compose([*common, "policy=none"])))
+        for policy in ["none", *policies]:
+            cfg = prepare(compose([*common, f"policy={policy}"]))
+            ts = run(cfg, start=start, keep_model=False).timeseries.to_pandas()
+            for key, value in _summary(ts).items():
+                rows.append({"policy": policy, "context": key, "seed": seed, "value": value})
+    eff = paired_effects(paired_differences(pd.DataFrame(rows), pair_on=("seed",)))
+    metric_when = eff["context"].str.split("/", expand=True)
+    return pd.DataFrame(
+        {
+            "policy": eff["policy"],
+            "metric": metric_when[0],
+            "when": metric_when[1],
+            "effect": eff["effect"],
+            "se": eff["se"],
+            "low": eff["ci_low"],
+            "high": eff["ci_high"],
+            "seeds": eff["n"],
+        }
+    )
 
 
 def markdown_table(table: pd.DataFrame) -> str:
@@ -340,7 +349,7 @@ def main() -> None:  # pragma: no cover - a report script
         "listening_government",
         "integrated",
     ]
-    table = paired_effects(policies, list(seeds))
+    table = policy_effects(policies, list(seeds))
     with pd.option_context("display.width", 200, "display.max_rows", 500):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(markdown_table(table))

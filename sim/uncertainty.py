@@ -25,7 +25,8 @@ is sampled too, across the uncertainty range its kind declares
 given there.
 
 The values are applied to the typed config before its ranges are checked
-(:func:`sim.config.validate` calls :func:`apply_uncertainty`). A key under
+(:func:`sim.prepare.prepare` calls :func:`apply_uncertainty`). The intervention kinds
+whose declared ranges are sampled are passed in (this module imports no registry). A key under
 ``policy.interventions.<name>.`` is skipped in a run whose policy has no intervention
 ``<name>`` (the run without intervention ignores the canvassing effect); an effect
 parameter the policy file leaves at its default is set in the intervention's ``effect``
@@ -37,6 +38,7 @@ from __future__ import annotations
 import copy
 import math
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from functools import lru_cache
 from typing import Any
@@ -186,7 +188,7 @@ class Range:
     column: str
 
 
-def registered_ranges(cfg: RunConfig) -> dict[str, Range]:
+def registered_ranges(cfg: RunConfig, kinds: Mapping[str, Any]) -> dict[str, Range]:
     """The declared uncertainty range of each effect parameter of the run's interventions.
 
     The design column of a registered parameter is named by the intervention's kind,
@@ -194,14 +196,13 @@ def registered_ranges(cfg: RunConfig) -> dict[str, Range]:
     it, so every policy with deep canvassing gets the same persuasion effect at the same
     point of the design: policies are compared in the same uncertain world.
 
+    Args:
+        cfg: the run's config.
+        kinds: the intervention kinds by name (each class declares ``modes``, ``params``).
+
     Returns:
         config key -> its :class:`Range`.
     """
-    if not cfg.policy.interventions:
-        return {}
-    from sim.interventions import intervention_kinds  # it imports sim.config
-
-    kinds = intervention_kinds()
     out: dict[str, Range] = {}
     for name, iv in cfg.policy.interventions.items():
         cls = kinds.get(iv.kind)
@@ -215,12 +216,12 @@ def registered_ranges(cfg: RunConfig) -> dict[str, Range]:
     return out
 
 
-def _apply(cfg: RunConfig) -> tuple[RunConfig, dict[str, float]]:
+def _apply(cfg: RunConfig, kinds: Mapping[str, Any]) -> tuple[RunConfig, dict[str, float]]:
     u = cfg.uncertainty
     check_uncertainty(u)
     ranges: dict[str, Range] = {}
     if u.intervention_effects and u.samples:
-        ranges.update(registered_ranges(cfg))
+        ranges.update(registered_ranges(cfg, kinds))
     for key, (low, high) in u.params.items():
         integer = ranges[key].integer if key in ranges else False
         ranges[key] = Range(float(low), float(high), integer, key)
@@ -236,15 +237,15 @@ def _apply(cfg: RunConfig) -> tuple[RunConfig, dict[str, float]]:
     return out, applied
 
 
-def apply_uncertainty(cfg: RunConfig) -> RunConfig:
+def apply_uncertainty(cfg: RunConfig, kinds: Mapping[str, Any]) -> RunConfig:
     """The config with this run's point of the design applied (cfg itself if none).
 
     Applying twice gives the same config: the values come from the design, not from
-    the config's current values.
+    the config's current values. ``kinds``: the intervention kinds by name.
     """
-    return _apply(cfg)[0]
+    return _apply(cfg, kinds)[0]
 
 
-def uncertainty_values(cfg: RunConfig) -> dict[str, float]:
+def uncertainty_values(cfg: RunConfig, kinds: Mapping[str, Any]) -> dict[str, float]:
     """The values this run's point of the design sets (skipped keys left out)."""
-    return _apply(cfg)[1]
+    return _apply(cfg, kinds)[1]

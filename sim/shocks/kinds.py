@@ -1,173 +1,27 @@
-"""Shocks: the events of a future, scheduled on Mesa's event schedule.
-
-A future (configs/scenario/) is a set of driver settings (factors on model inputs,
-applied before the burn-in, :func:`sim.config.apply_drivers`) and shocks. A shock is
-a registered kind that starts at a given week, or at random weeks drawn at a weekly
-rate from its own stream, strikes everyone, one municipality (named, or drawn at
-random) or one group, and lasts a number of weeks. Each occurrence is an event on
-Mesa's schedule between week w - 1 and week w (time w - 0.5), so it acts before week
-w's rules run, and it schedules its own weekly events while it lasts. The model builds
-the future after the burn-in (:func:`build_future`), so shocks never act during it.
-
-Randomness: a shock draws only from its own streams: its onset weeks and random places
-once, at a fixed size (one number per week of the horizon), from a generator derived
-from ``shock:<name>:onsets``; within an occurrence, a fixed amount per week from
-``model.streams["shock:<name>"]``. A policy never changes when or where a shock
-strikes.
-
-Kinds (each documented in its class and in docs/interventions.md):
-``referendum_overridden``, ``asylum_centre``, ``diaspora_tension``, ``scandal``,
-``downturn``, ``disinformation``, ``rally``.
-"""
+"""The built-in shock kinds (each documented in its class and in docs/interventions.md)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.config import RunConfig, ShockConfig
-from sim.interventions.follows import replace_follows
-from sim.interventions.params import Param, resolve
-
-if TYPE_CHECKING:
-    from sim.model import CohesionModel
+from sim.network import replace_follows
+from sim.params import Param
+from sim.shocks.base import Occurrence, Shock, log, per_week
 
 __all__ = [
-    "SHOCKS",
-    "Future",
-    "Occurrence",
-    "Shock",
-    "build_future",
-    "register_shock",
-    "shock_kinds",
+    "AsylumCentre",
+    "DiasporaTension",
+    "Disinformation",
+    "Downturn",
+    "Rally",
+    "ReferendumOverridden",
+    "Scandal",
 ]
 
 F64 = NDArray[np.float64]
-Mask = NDArray[np.bool_]
-
-
-def _log(model: CohesionModel, week: int, metric: str, scope: str, value: float) -> None:
-    """A tidy row at ``week`` (events run between weeks, before ``model.steps`` moves on)."""
-    model.events.append((int(week), metric, scope, float(value)))
-
-
-def _per_week(total: float, weeks: int) -> float:
-    """The weekly share whose compound over ``weeks`` weeks is ``total``."""
-    return 1.0 - (1.0 - total) ** (1.0 / weeks)
-
-
-class Occurrence:
-    """One occurrence of a shock: where, from which week, and its own state."""
-
-    def __init__(self, shock: Shock, week: int, scope: str, mask: Mask) -> None:
-        self.shock = shock
-        self.week = week
-        self.scope = scope
-        self.mask = mask
-        self.k = 0
-        self.state: dict[str, NDArray[Any]] = {}
-
-    def begin(self) -> None:
-        """The onset (an event at week - 0.5): log, start, and the first week's effect."""
-        s = self.shock
-        _log(s.model, self.week, f"shock.{s.name}", self.scope, 1.0)
-        s.start(self)
-        self.tick()
-
-    def tick(self) -> None:
-        """This week's effect; then schedule the next week, or the end."""
-        s = self.shock
-        s.weekly(self, self.k)
-        self.k += 1
-        at = self.week + self.k - 0.5
-        if self.k < s.duration:
-            s.model.schedule_event(self.tick, at=at)
-        else:
-            s.model.schedule_event(self.end, at=at)
-
-    def end(self) -> None:
-        """After the last week (an event before the first week after it)."""
-        self.shock.end(self)
-
-
-class Shock:
-    """A shock kind (subclass per kind) and its configured instance in a future.
-
-    Subclasses declare ``kind``, ``scopes`` (which of ``all``, ``municipality``,
-    ``group`` they accept), ``params`` (as :class:`Param`) and ``default_duration``, and
-    implement any of :meth:`start`, :meth:`weekly`, :meth:`end`.
-    """
-
-    kind: ClassVar[str] = ""
-    scopes: ClassVar[tuple[str, ...]] = ("all",)
-    params: ClassVar[dict[str, Param]] = {}
-    default_duration: ClassVar[int] = 1
-
-    def __init__(self, future: Future, name: str, cfg: ShockConfig) -> None:
-        self.future = future
-        self.model = future.model
-        self.name = name
-        self.cfg = cfg
-        self.p = resolve(f"scenario.shocks.{name}.effect", self.params, cfg.effect, "default")
-        self.duration = cfg.duration if cfg.duration is not None else self.default_duration
-        self.stream = self.model.streams[f"shock:{name}"]
-        self.occurrences: list[Occurrence] = []
-
-    @classmethod
-    def check(cls, key: str, cfg: ShockConfig, run: RunConfig) -> None:
-        """Check the kind-specific parts of a config (its effect parameters)."""
-        resolve(f"{key}.effect", cls.params, cfg.effect, "default")
-
-    def onsets(self, horizon: int) -> list[tuple[int, str]]:
-        """(week, scope) of every occurrence within the horizon (fixed-size draws).
-
-        The draws come from a generator of their own, derived from the shock's name and
-        not kept among the model's streams, so a state captured after the model is built
-        (:mod:`sim.state`) and a model started from it agree on when shocks strike.
-        """
-        cfg = self.cfg
-        kind, _, value = cfg.scope.partition(":")
-        seq = self.model.streams.seed_sequence(f"shock:{self.name}:onsets")
-        draws = np.random.Generator(np.random.PCG64(seq))
-        if cfg.rate is not None:
-            starts = np.flatnonzero(draws.random(horizon) < cfg.rate) + 1
-        else:
-            assert cfg.week is not None
-            starts = np.array([cfg.week] if cfg.week <= horizon else [], dtype=np.int64)
-        if kind == "municipality" and value == "random":
-            k = self.model.population.n_municipalities
-            drawn = draws.integers(0, k, max(horizon, 1))
-            return [(int(w), f"municipality:{drawn[w - 1]}") for w in starts]
-        return [(int(w), cfg.scope) for w in starts]
-
-    def mask(self, scope: str) -> Mask:
-        """The citizens a scope covers."""
-        pop = self.model.population
-        kind, _, value = scope.partition(":")
-        if kind == "municipality":
-            return pop.municipality == int(value)
-        if kind == "group":
-            return pop.group == pop.group_names.index(value)
-        return np.ones(pop.size, dtype=bool)
-
-    def start(self, occ: Occurrence) -> None:
-        """The one-off effect at the onset."""
-
-    def weekly(self, occ: Occurrence, k: int) -> None:
-        """The effect in week ``occ.week + k`` (k = 0 is the onset week)."""
-
-    def end(self, occ: Occurrence) -> None:
-        """Undo temporary effects after the last week."""
-
-    def nb_mask(self, mask: Mask) -> Mask:
-        """Neighbourhoods with any citizen in ``mask``."""
-        pop = self.model.population
-        return np.bincount(pop.neighbourhood[mask], minlength=pop.n_neighbourhoods) > 0
-
-
-# ------------------------------------------------------------------ the kinds
 
 
 class ReferendumOverridden(Shock):
@@ -234,15 +88,15 @@ class ReferendumOverridden(Shock):
         pop.participation[voters] *= 1.0 - p["participation_loss"]
         occ.state.update(voted=voted, won=won)
         week = occ.week
-        _log(
+        log(
             self.model,
             week,
             f"shock.{self.name}.turnout",
             occ.scope,
             n_voted / max(int(occ.mask.sum()), 1),
         )
-        _log(self.model, week, f"shock.{self.name}.yes_share", occ.scope, yes_share)
-        _log(self.model, week, f"shock.{self.name}.outcome_yes", occ.scope, float(yes_share > 0.5))
+        log(self.model, week, f"shock.{self.name}.yes_share", occ.scope, yes_share)
+        log(self.model, week, f"shock.{self.name}.outcome_yes", occ.scope, float(yes_share > 0.5))
 
 
 class AsylumCentre(Shock):
@@ -384,8 +238,8 @@ class Scandal(Shock):
         pop = self.model.population
         vul = occ.state["vulnerable"]
         others = occ.mask & ~vul
-        pop.trust[vul] *= 1.0 - _per_week(self.p["vulnerable_loss"], self.duration)
-        pop.trust[others] *= 1.0 - _per_week(self.p["others_loss"], self.duration)
+        pop.trust[vul] *= 1.0 - per_week(self.p["vulnerable_loss"], self.duration)
+        pop.trust[others] *= 1.0 - per_week(self.p["others_loss"], self.duration)
 
 
 class Downturn(Shock):
@@ -428,11 +282,11 @@ class Downturn(Shock):
         """This week's fall into debt and its trust loss."""
         pop = self.model.population
         u = self.stream.random(pop.size)
-        new = occ.mask & ~pop.debt & (u < _per_week(self.p["debt_rise"], self.duration))
+        new = occ.mask & ~pop.debt & (u < per_week(self.p["debt_rise"], self.duration))
         pop.debt[new] = True
         pop.trust[new] *= 1.0 - self.p["trust_loss"]
         occ.state["newly"] |= new
-        _log(
+        log(
             self.model, occ.week + k, f"shock.{self.name}.newly_indebted", occ.scope, int(new.sum())
         )
 
@@ -557,7 +411,7 @@ class Rally(Shock):
         premium = np.minimum(lift, 1.0 - pop.trust_base)
         pop.trust_base += premium
         occ.state["premium"] = premium
-        _log(self.model, occ.week, f"shock.{self.name}.uplift", occ.scope, u)
+        log(self.model, occ.week, f"shock.{self.name}.uplift", occ.scope, u)
 
     def weekly(self, occ: Occurrence, k: int) -> None:
         """After the onset week, part of the premium on dispositional trust ebbs away."""
@@ -577,82 +431,3 @@ class Rally(Shock):
 
 
 #: The built-in shock kinds, by name.
-SHOCKS: dict[str, type[Shock]] = {
-    cls.kind: cls
-    for cls in (
-        ReferendumOverridden,
-        AsylumCentre,
-        DiasporaTension,
-        Scandal,
-        Downturn,
-        Disinformation,
-        Rally,
-    )
-}
-_registered: dict[str, type[Shock]] = {}
-
-
-def register_shock(cls: type[Shock], name: str | None = None) -> None:
-    """Register a shock kind in-process (e.g. from a researcher's module)."""
-    key = name or cls.kind
-    if not key or key in shock_kinds():
-        raise ValueError(f"a shock kind needs a new name, got {key!r}")
-    _registered[key] = cls
-
-
-def shock_kinds() -> dict[str, type[Shock]]:
-    """Every registered shock kind."""
-    return {**_registered, **SHOCKS}
-
-
-# ------------------------------------------------------------------ the future
-
-
-class Future:
-    """The run's future: its shocks on Mesa's schedule, and the time-varying drivers.
-
-    Attributes:
-        name: the future's name.
-        shocks: the configured shocks.
-    """
-
-    def __init__(self, model: CohesionModel) -> None:
-        self.model = model
-        cfg = model.cfg.scenario
-        self.name = cfg.name
-        self._bias_base = float(model.cfg.dynamics.algorithmic_bias)
-        self._bias_add: dict[str, float] = {}
-        self._bias_factor: dict[str, float] = {}
-        kinds = shock_kinds()
-        self.shocks: list[Shock] = [
-            kinds[sc.kind](self, name, sc) for name, sc in cfg.shocks.items()
-        ]
-        horizon = model.cfg.steps
-        for shock in self.shocks:
-            for week, scope in shock.onsets(horizon):
-                occ = Occurrence(shock, week, scope, shock.mask(scope))
-                shock.occurrences.append(occ)
-                model.schedule_event(occ.begin, at=week - 0.5)
-
-    def set_bias(self, key: str, *, add: float = 0.0, factor: float = 1.0) -> None:
-        """Set a term of the algorithmic bias: gamma = (base + sum adds) x prod factors."""
-        self._bias_add[key] = add
-        self._bias_factor[key] = factor
-        self._apply_bias()
-
-    def clear_bias(self, key: str) -> None:
-        """Remove a term set by :meth:`set_bias`."""
-        self._bias_add.pop(key, None)
-        self._bias_factor.pop(key, None)
-        self._apply_bias()
-
-    def _apply_bias(self) -> None:
-        gamma = self._bias_base + sum(self._bias_add.values())
-        for f in self._bias_factor.values():
-            gamma *= f
-        self.model.algorithmic_bias = max(0.0, gamma)
-
-
-def build_future(model: CohesionModel) -> Future:
-    """Build the run's future and put its shocks on the model's event schedule."""
-    return Future(model)

@@ -1,0 +1,72 @@
+"""The one run path: a checked config in, the run's tables out.
+
+Every caller runs the model through :func:`run`: the CLI, the Python API, sweep
+workers, the simulated studies, calibration and validation. ``on_week`` lets a caller
+look at (or act on) the model at week 0 and after every week, e.g. a simulated study
+that treats half the citizens before the first week and measures them afterwards, or
+a validation run that stops once opinions have converged.
+
+>>> from sim.prepare import prepare
+>>> from sim import api
+>>> tables = run(prepare(api.compose(["population.size=2000", "steps=20"])))
+>>> tables.timeseries.num_rows > 0
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+from sim.config import PolicyConfig, RunConfig, UncertaintyConfig
+from sim.model import CohesionModel
+from sim.progress import progress_bar
+from sim.state import StartState, capture
+from sim.tables import RunTables
+
+__all__ = ["RunTables", "run", "start_state"]
+
+
+def run(
+    cfg: RunConfig,
+    *,
+    start: StartState | None = None,
+    on_week: Callable[[CohesionModel], bool | None] | None = None,
+    progress: bool = False,
+    keep_model: bool = True,
+) -> RunTables:
+    """Build the model, run ``cfg.steps`` weeks, and return its tables.
+
+    Args:
+        cfg: a checked config (:func:`sim.prepare.prepare`).
+        start: a state after the burn-in of the same seed and future (a sweep's shared
+            burn-in, :mod:`sim.state`); None runs the burn-in.
+        on_week: called with the model at week 0 (before the first week) and after
+            every week; if it returns True the run stops there (e.g. at convergence).
+        progress: show progress bars for a long burn-in and horizon.
+        keep_model: keep the model in the result (``RunTables.model``) for inspection.
+    """
+    model = CohesionModel(cfg, progress=progress, start=start)
+    stop = on_week is not None and bool(on_week(model))
+    weeks = progress_bar(range(cfg.steps), "weeks", "week", enabled=progress)
+    for _ in weeks if not stop else ():
+        model.step()
+        if on_week is not None and on_week(model):
+            break
+    tables = model.tables()
+    if not keep_model:
+        tables.model = None
+    return tables
+
+
+def start_state(cfg: RunConfig) -> StartState:
+    """The state at week 0 after ``cfg``'s burn-in, to start other runs from.
+
+    The burn-in runs with no policy, so every run with the same seed and future (and
+    the same model config apart from the policy, the horizon and the uncertain policy
+    effects) can start from this state instead of repeating it.
+    """
+    base = replace(
+        cfg, policy=PolicyConfig(), uncertainty=UncertaintyConfig(), steps=0, progress=False
+    )
+    return capture(CohesionModel(base))

@@ -1,0 +1,108 @@
+"""A run's output tables, built from the arrays the model recorded.
+
+Three tables, as Arrow tables (the file schema of the run directory, see
+:mod:`sim.results`):
+
+- ``timeseries``: tidy rows ``step, metric, scope, value``: every metric for every
+  reported scope at each recorded week, then the event rows (elections, shocks,
+  interventions' accounts), each at the week it happened;
+- ``events``: the event rows alone;
+- ``final_state``: one row per citizen with its state at the end.
+
+The functions take arrays, not the model, so the tables depend only on what the model
+recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+from sim.network import Network
+from sim.population import Population
+
+if TYPE_CHECKING:
+    from sim.model import CohesionModel
+
+__all__ = ["Event", "RunTables", "events_table", "final_state_table", "timeseries_table"]
+
+#: An event row: (step, metric, scope, value).
+Event = tuple[int, str, str, float]
+
+_COLUMNS = {"step": pa.int64(), "metric": pa.string(), "scope": pa.string(), "value": pa.float64()}
+
+
+@dataclass
+class RunTables:
+    """What a run produces.
+
+    Attributes:
+        timeseries: tidy metrics and events (step, metric, scope, value).
+        final_state: one row per citizen.
+        events: the event rows of ``timeseries`` alone.
+        model: the model at the end, for inspection (None where it was not kept).
+    """
+
+    timeseries: pa.Table
+    final_state: pa.Table
+    events: pa.Table
+    model: CohesionModel | None = field(default=None, repr=False)
+
+
+def _tidy(
+    step: NDArray[Any], metric: NDArray[Any], scope: NDArray[Any], value: NDArray[Any]
+) -> pa.Table:
+    return pa.table(
+        {
+            "step": pa.array(step, _COLUMNS["step"]),
+            "metric": pa.array(metric, _COLUMNS["metric"]),
+            "scope": pa.array(scope, _COLUMNS["scope"]),
+            "value": pa.array(value, _COLUMNS["value"]),
+        }
+    )
+
+
+def events_table(events: Sequence[Event]) -> pa.Table:
+    """The event rows as a tidy table."""
+    if not events:
+        return pa.table({k: pa.array([], t) for k, t in _COLUMNS.items()})
+    step, metric, scope, value = zip(*events, strict=True)
+    return _tidy(
+        np.array(step, dtype=np.int64),
+        np.array(metric, dtype=object),
+        np.array(scope, dtype=object),
+        np.array(value, dtype=np.float64),
+    )
+
+
+def timeseries_table(
+    steps: NDArray[np.int64],
+    records: NDArray[np.float64],
+    metrics: Sequence[str],
+    scopes: Sequence[str],
+    events: Sequence[Event],
+) -> pa.Table:
+    """Recorded metrics (``records[step, metric, scope]``) and events, as tidy rows."""
+    n_steps, n_metrics, n_scopes = records.shape
+    step = np.repeat(steps, n_metrics * n_scopes)
+    metric = np.tile(np.repeat(np.array(metrics, dtype=object), n_scopes), n_steps)
+    scope = np.tile(np.array(scopes, dtype=object), n_steps * n_metrics)
+    table = _tidy(step, metric, scope, records.reshape(-1))
+    return pa.concat_tables([table, events_table(events)]) if events else table
+
+
+def final_state_table(pop: Population, tension: NDArray[np.float64], network: Network) -> pa.Table:
+    """One row per citizen: its arrays, its neighbourhood's tension and its degrees."""
+    cols: dict[str, Any] = {"citizen": np.arange(pop.size, dtype=np.int64)}
+    names = np.array(pop.group_names, dtype=object)
+    for k, v in pop.arrays().items():
+        cols[k] = names[v] if k == "group" else v
+    cols["tension"] = tension[pop.neighbourhood]
+    cols["offline_degree"] = network.offline.degree
+    cols["online_degree"] = network.online.degree
+    return pa.table({k: pa.array(v) for k, v in cols.items()})
