@@ -25,6 +25,7 @@ from sim.allocator import keep_freed_memory
 from sim.compose import config_dir
 from sim.config import ConfigError, register_schema
 from sim.errors import describe
+from sim.outcomes import OUTCOMES
 from sim.prepare import prepare
 from sim.results import run_info, write_run
 from sim.run import run
@@ -37,31 +38,35 @@ __all__ = ["main", "prevalidate", "task"]
 
 register_schema()
 
+#: The outcomes the command prints after a run, at week 0 and at the last week.
+SUMMARY = (
+    "cohesion_index",
+    "trust_mean",
+    "low_trust_share",
+    "prejudice_mean",
+    "tension_mean",
+    "tension_max",
+    "bubble_index",
+    "polarization",
+    "bridging_ties",
+    "participation",
+)
+
 
 def _summary(ts: pd.DataFrame, info: dict[str, Any], out_dir: Path, wall: float) -> str:
-    rows = [
-        ("cohesion_index", "Cohesion index (0-100)", "{:.1f}"),
-        ("trust_mean", "Trust in institutions (mean)", "{:.3f}"),
-        ("low_trust_share", "Share with low trust", "{:.1%}"),
-        ("prejudice_mean", "Prejudice (mean)", "{:.3f}"),
-        ("tension_mean", "Neighbourhood tension (mean)", "{:.3f}"),
-        ("tension_max", "Most tense neighbourhood", "{:.3f}"),
-        ("bubble_index", "Bubble index", "{:.3f}"),
-        ("polarization", "Polarisation", "{:.3f}"),
-        ("bridging_ties", "Ties across groups", "{:.1%}"),
-        ("participation", "Participation propensity", "{:.3f}"),
-    ]
     last = int(ts["step"].max())
     overall = ts[ts["scope"] == "all"]
     lines = [
         f"cohesion-sim: policy '{info['policy']}', future '{info['future']}', "
         f"seed {info['seed']}, {info['population']:,} citizens, {last} weeks "
         f"({wall:.1f} s)",
-        f"  {'':32s} {'week 0':>10s} {f'week {last}':>10s}",
+        f"  {'':44s} {'week 0':>10s} {f'week {last}':>10s}",
     ]
-    for metric, label, fmt in rows:
+    for metric in SUMMARY:
+        o = OUTCOMES[metric]
         s = overall[overall["metric"] == metric].sort_values("step")["value"]
-        lines.append(f"  {label:32s} {fmt.format(s.iloc[0]):>10s} {fmt.format(s.iloc[-1]):>10s}")
+        first, end = o.fmt.format(s.iloc[0]), o.fmt.format(s.iloc[-1])
+        lines.append(f"  {o.label:44s} {first:>10s} {end:>10s}")
     lines.append(f"  outputs: {out_dir}")
     return "\n".join(lines)
 

@@ -24,7 +24,8 @@ Measures (DESIGN.md §2):
   no variance;
 - ``cohesion_index`` (0 to 100) and its three domains, after the Bertelsmann Social
   Cohesion Radar (Dragolov et al. 2016). Each component is mapped to [0, 1] by fixed
-  anchors (``COMPONENTS``), averaged within its domain, and the domains averaged:
+  anchors (declared in :data:`sim.outcomes.OUTCOMES`), averaged within its domain, and
+  the domains averaged:
 
   - social relations: bridging ties (0 -> 0, 0.5 or more -> 1; the Radar's social
     networks), acceptance of diversity (1 - prejudice), open networks
@@ -49,6 +50,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from sim.network import Network
+from sim.outcomes import DOMAINS, OUTCOMES, components
 from sim.population import Population
 from sim.prefetch import PREFETCH_AHEAD, prefetch
 
@@ -70,39 +72,19 @@ LOW_TRUST = 0.3
 ER_ALPHA = 1.6
 ER_BINS = 10
 
-#: component name -> (metric, value mapped to [0, 1])
+
+def _component(anchor: tuple[float, float]) -> Callable[[F64], F64]:
+    worst, best = anchor
+    return lambda v: np.clip((v - worst) / (best - worst), 0.0, 1.0)
+
+
+#: component name -> (metric, value mapped to [0, 1] between its anchors)
 COMPONENTS: dict[str, tuple[str, Callable[[F64], F64]]] = {
-    "bridging": ("bridging_ties", lambda v: np.clip(v / 0.5, 0.0, 1.0)),
-    "acceptance": ("prejudice_mean", lambda v: 1.0 - v),
-    "open_networks": ("bubble_index", lambda v: 1.0 - np.clip(v, 0.0, 1.0)),
-    "institutional_trust": ("trust_mean", lambda v: v),
-    "few_distrustful": ("low_trust_share", lambda v: 1.0 - v),
-    "participation": ("participation", lambda v: v),
-    "low_tension": ("tension_mean", lambda v: 1.0 - v),
-    "depolarised": ("polarization", lambda v: 1.0 - v),
-}
-DOMAINS: dict[str, tuple[str, ...]] = {
-    "cohesion_social_relations": ("bridging", "acceptance", "open_networks"),
-    "cohesion_connectedness": ("institutional_trust", "few_distrustful"),
-    "cohesion_common_good": ("participation", "low_tension", "depolarised"),
+    name: (o.name, _component(o.anchor)) for name, o in components().items() if o.anchor
 }
 
-METRICS: tuple[str, ...] = (
-    "cohesion_index",
-    *DOMAINS,
-    "trust_mean",
-    "low_trust_share",
-    "prejudice_mean",
-    "tension_mean",
-    "tension_max",
-    "participation",
-    "bridging_ties",
-    "bubble_index",
-    "polarization",
-    "bimodality",
-    "opinion_mean",
-    "opinion_sd",
-)
+#: The metrics recorded for every scope, in the order of :data:`sim.outcomes.OUTCOMES`.
+METRICS: tuple[str, ...] = tuple(OUTCOMES)
 
 
 @dataclass(frozen=True)

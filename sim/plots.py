@@ -12,24 +12,14 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.outcomes import DOMAINS, OUTCOMES
+
 __all__ = ["COMPONENT_LABELS", "DOMAIN_LABELS", "plot_cohesion", "save_figure"]
 
-DOMAIN_LABELS = {
-    "cohesion_index": "Cohesion index",
-    "cohesion_social_relations": "Social relations",
-    "cohesion_connectedness": "Connectedness",
-    "cohesion_common_good": "Focus on the common good",
-}
-COMPONENT_LABELS = {
-    "trust_mean": "Trust in institutions (mean)",
-    "low_trust_share": "Share with low trust (< 0.3)",
-    "prejudice_mean": "Prejudice towards out-groups (mean)",
-    "tension_mean": "Neighbourhood tension (mean)",
-    "bridging_ties": "Ties across groups (share)",
-    "bubble_index": "Bubble index (opinion-neighbour correlation)",
-    "polarization": "Polarisation (Esteban-Ray, normalised)",
-    "participation": "Participation propensity (mean)",
-}
+#: The index and its domains, as figures label them.
+DOMAIN_LABELS = {n: OUTCOMES[n].label for n in ("cohesion_index", *DOMAINS)}
+#: The index's components (their metrics), as figures label them.
+COMPONENT_LABELS = {n: o.label for n, o in OUTCOMES.items() if o.component is not None}
 
 
 def plot_cohesion(ts: pd.DataFrame, title: str = "", scope: str = "all") -> Figure:

@@ -46,6 +46,7 @@ from sim.analysis import effects as fx
 from sim.analysis.effects import records
 from sim.catalogue import CatalogueError, connect, load_runs
 from sim.io import atomic_write
+from sim.outcomes import label
 from sim.plots import COMPONENT_LABELS, DOMAIN_LABELS
 
 __all__ = ["Report", "SweepData", "analyse", "load_sweep", "main", "make_report"]
@@ -57,12 +58,6 @@ SPENDING_PARTS = "%.euros"
 ALL_CONTEXTS = "all futures"
 #: Swept keys that do not define a context (they are the design, not the world).
 _NOT_CONTEXT = ("experiment", "uncertainty.sample", "uncertainty.design_seed")
-_LABELS = {
-    **DOMAIN_LABELS,
-    **COMPONENT_LABELS,
-    "tension_max": "Most tense neighbourhood",
-    "bimodality": "Bimodality coefficient",
-}
 #: Measures in the order the shortfall figure shows them: domains, then components.
 _MEASURE_ORDER = [
     *[m for m in DOMAIN_LABELS if m != "cohesion_index"],
@@ -360,7 +355,7 @@ def _png(fig: Figure) -> str:
 
 
 def _label(metric: str) -> str:
-    return _LABELS.get(metric, metric.replace("_", " "))
+    return label(metric)
 
 
 def _policies(data: SweepData) -> list[str]:

@@ -180,3 +180,15 @@ def test_cohesion_index_from_its_anchors():
     assert got["cohesion_connectedness"] == pytest.approx(100 * connected)
     assert got["cohesion_common_good"] == pytest.approx(100 * common)
     assert got["cohesion_index"] == pytest.approx(100 * (relations + connected + common) / 3)
+
+
+def test_the_outcome_table_declares_every_metric_and_its_domains_agree():
+    from sim.outcomes import DOMAINS, OUTCOMES
+
+    assert tuple(OUTCOMES) == METRICS
+    for domain, parts in DOMAINS.items():
+        assert domain in OUTCOMES
+        declared = {o.component for o in OUTCOMES.values() if o.domain == domain}
+        assert declared == set(parts), domain
+    for o in OUTCOMES.values():
+        assert (o.component is None) == (o.anchor is None) == (o.domain is None), o.name

@@ -18,24 +18,29 @@ import pandas as pd
 
 from sim.compose import compose
 from sim.dynamics import BUILTIN_RULES
+from sim.outcomes import label as outcome_label
 from sim.plots import save_figure
 from sim.prepare import prepare
 from sim.run import run
 
 __all__ = ["PANELS", "ablation_runs", "plot_ablation", "summary_table"]
 
+#: The figure's panels: metric -> its label (from :data:`sim.outcomes.OUTCOMES`).
 PANELS = {
-    "cohesion_index": "Cohesion index (0-100)",
-    "bubble_index": "Bubble index",
-    "polarization": "Polarisation (Esteban-Ray)",
-    "opinion_sd": "Spread of opinions (sd)",
-    "trust_mean": "Trust in institutions",
-    "low_trust_share": "Share with low trust",
-    "tension_mean": "Tension (mean)",
-    "tension_max": "Tension (most tense neighbourhood)",
-    "prejudice_mean": "Prejudice",
-    "bridging_ties": "Ties across groups",
-    "participation": "Participation",
+    m: outcome_label(m)
+    for m in (
+        "cohesion_index",
+        "bubble_index",
+        "polarization",
+        "opinion_sd",
+        "trust_mean",
+        "low_trust_share",
+        "tension_mean",
+        "tension_max",
+        "prejudice_mean",
+        "bridging_ties",
+        "participation",
+    )
 }
 
 

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.stats import mean_ci, t_quantile
+from sim.outcomes import higher_is_better, lower_is_better
 
 __all__ = [
     "BASELINE",
@@ -55,26 +56,10 @@ __all__ = [
 ]
 
 BASELINE = "none"
-#: Metrics for which a rise is an improvement.
-HIGHER_IS_BETTER = (
-    "cohesion_index",
-    "cohesion_social_relations",
-    "cohesion_connectedness",
-    "cohesion_common_good",
-    "trust_mean",
-    "participation",
-    "bridging_ties",
-)
+#: Metrics for which a rise is an improvement (from :data:`sim.outcomes.OUTCOMES`).
+HIGHER_IS_BETTER = higher_is_better()
 #: Metrics for which a fall is an improvement.
-LOWER_IS_BETTER = (
-    "low_trust_share",
-    "prejudice_mean",
-    "tension_mean",
-    "tension_max",
-    "bubble_index",
-    "polarization",
-    "bimodality",
-)
+LOWER_IS_BETTER = lower_is_better()
 
 
 # --------------------------------------------------------------------------- intervals

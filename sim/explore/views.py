@@ -52,6 +52,7 @@ from numpy.typing import NDArray
 from PIL import Image
 
 from sim.model import CohesionModel
+from sim.outcomes import label
 from sim.plots import COMPONENT_LABELS, DOMAIN_LABELS
 
 __all__ = [
@@ -540,7 +541,7 @@ class NeighbourhoodsView(View):
         axes = self.fig.subplots(1, 2)
         self.colls: list[PatchCollection] = []
         for ax, cmap, norm, title in (
-            (axes[0], "RdYlGn", Normalize(*self.trust_range), "Trust in institutions (mean)"),
+            (axes[0], "RdYlGn", Normalize(*self.trust_range), label("trust_mean")),
             (axes[1], "Reds", Normalize(*self.tension_range), "Tension"),
         ):
             patches = [Rectangle((x - 0.45, y - 0.45), 0.9, 0.9) for x, y in xy]

@@ -1,0 +1,171 @@
+"""The outcomes a run measures, declared once: name, label, unit, direction, anchors.
+
+Every figure, table, summary and analysis reads its labels and directions from
+:data:`OUTCOMES`; :mod:`sim.metrics` computes them in this order. The cohesion index
+(after the Bertelsmann Social Cohesion Radar, Dragolov et al. 2016) maps each of its
+components to [0, 1] between fixed anchors, ``(worst, best)``: a component is
+``clip((value - worst) / (best - worst), 0, 1)``; components are averaged within their
+domain, and the three domains averaged (x 100).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "DOMAINS",
+    "OUTCOMES",
+    "Outcome",
+    "components",
+    "higher_is_better",
+    "label",
+    "lower_is_better",
+]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One outcome (a metric recorded for every scope each recorded week).
+
+    Attributes:
+        name: the metric's name in the time series.
+        label: how figures and tables name it.
+        unit: its unit or scale.
+        higher_is_better: True if a rise is an improvement, False if a fall is, None if
+            neither (a description, not a goal).
+        fmt: how a value is printed.
+        component: its name as a component of the cohesion index, if it is one.
+        domain: the cohesion domain that component belongs to.
+        anchor: (worst, best) values that map to 0 and 1 in the index.
+    """
+
+    name: str
+    label: str
+    unit: str
+    higher_is_better: bool | None
+    fmt: str = "{:.3f}"
+    component: str | None = None
+    domain: str | None = None
+    anchor: tuple[float, float] | None = None
+
+
+_RELATIONS = "cohesion_social_relations"
+_CONNECTED = "cohesion_connectedness"
+_COMMON = "cohesion_common_good"
+
+OUTCOMES: dict[str, Outcome] = {
+    o.name: o
+    for o in (
+        Outcome("cohesion_index", "Cohesion index (0-100)", "index 0-100", True, "{:.1f}"),
+        Outcome(_RELATIONS, "Social relations", "index 0-100", True, "{:.1f}"),
+        Outcome(_CONNECTED, "Connectedness", "index 0-100", True, "{:.1f}"),
+        Outcome(_COMMON, "Focus on the common good", "index 0-100", True, "{:.1f}"),
+        Outcome(
+            "trust_mean",
+            "Trust in institutions (mean)",
+            "0-1",
+            True,
+            component="institutional_trust",
+            domain=_CONNECTED,
+            anchor=(0.0, 1.0),
+        ),
+        Outcome(
+            "low_trust_share",
+            "Share with low trust (< 0.3)",
+            "share of citizens",
+            False,
+            "{:.1%}",
+            component="few_distrustful",
+            domain=_CONNECTED,
+            anchor=(1.0, 0.0),
+        ),
+        Outcome(
+            "prejudice_mean",
+            "Prejudice towards out-groups (mean)",
+            "0-1",
+            False,
+            component="acceptance",
+            domain=_RELATIONS,
+            anchor=(1.0, 0.0),
+        ),
+        Outcome(
+            "tension_mean",
+            "Neighbourhood tension (mean)",
+            "0-1",
+            False,
+            component="low_tension",
+            domain=_COMMON,
+            anchor=(1.0, 0.0),
+        ),
+        Outcome("tension_max", "Most tense neighbourhood", "0-1", False),
+        Outcome(
+            "participation",
+            "Participation propensity (mean)",
+            "0-1",
+            True,
+            component="participation",
+            domain=_COMMON,
+            anchor=(0.0, 1.0),
+        ),
+        Outcome(
+            "bridging_ties",
+            "Ties across groups (share)",
+            "share of ties",
+            True,
+            "{:.1%}",
+            component="bridging",
+            domain=_RELATIONS,
+            anchor=(0.0, 0.5),
+        ),
+        Outcome(
+            "bubble_index",
+            "Bubble index (opinion-neighbour correlation)",
+            "correlation -1 to 1",
+            False,
+            component="open_networks",
+            domain=_RELATIONS,
+            anchor=(1.0, 0.0),
+        ),
+        Outcome(
+            "polarization",
+            "Polarisation (Esteban-Ray, normalised)",
+            "0-1",
+            False,
+            component="depolarised",
+            domain=_COMMON,
+            anchor=(1.0, 0.0),
+        ),
+        Outcome("bimodality", "Bimodality coefficient", "0-1 (5/9: uniform)", False),
+        Outcome("opinion_mean", "Opinion (mean)", "0-1 (0.5: the centre)", None),
+        Outcome("opinion_sd", "Opinion spread (sd)", "0-1", None),
+    )
+}
+
+#: The cohesion index's domains and, in the order they are averaged, their components
+#: (each component's outcome names its domain; a test checks that the two agree).
+DOMAINS: dict[str, tuple[str, ...]] = {
+    _RELATIONS: ("bridging", "acceptance", "open_networks"),
+    _CONNECTED: ("institutional_trust", "few_distrustful"),
+    _COMMON: ("participation", "low_tension", "depolarised"),
+}
+
+
+def components() -> dict[str, Outcome]:
+    """The cohesion index's components, by component name."""
+    return {o.component: o for o in OUTCOMES.values() if o.component is not None}
+
+
+def label(name: str) -> str:
+    """An outcome's label (other metrics, e.g. events: their name in words)."""
+    o = OUTCOMES.get(name)
+    return o.label if o is not None else name.replace("_", " ")
+
+
+def higher_is_better() -> tuple[str, ...]:
+    """Outcomes for which a rise is an improvement."""
+    return tuple(n for n, o in OUTCOMES.items() if o.higher_is_better is True)
+
+
+def lower_is_better() -> tuple[str, ...]:
+    """Outcomes for which a fall is an improvement."""
+    return tuple(n for n, o in OUTCOMES.items() if o.higher_is_better is False)
