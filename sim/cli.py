@@ -12,10 +12,10 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import hydra
 import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
@@ -26,15 +26,22 @@ from sim.compose import config_dir
 from sim.config import ConfigError, register_schema
 from sim.errors import describe
 from sim.outcomes import OUTCOMES
-from sim.prepare import prepare
+from sim.prepare import prepare, sampled_values
 from sim.results import run_info, write_run
 from sim.run import run
+from sim.sweep.callbacks import SweepOutcome, last_outcome
+from sim.sweep.guard import (
+    SweepStop,
+    Unwritable,
+    check_writable,
+    disk_full_message,
+    is_disk_full,
+)
+from sim.sweep.hydra_compat import parse_command_line, run_app
+from sim.sweep.jobs import BASIC_SWEEPERS, Sweep, compose_jobs, expand, sets_hydra_keys
+from sim.sweep.runner import run_job
 
-if TYPE_CHECKING:
-    from sim.sweep.callbacks import SweepOutcome
-    from sim.sweep.jobs import Sweep
-
-__all__ = ["main", "prevalidate", "task"]
+__all__ = ["Check", "check_command", "main", "prevalidate", "task"]
 
 register_schema()
 
@@ -74,8 +81,6 @@ def _summary(ts: pd.DataFrame, info: dict[str, Any], out_dir: Path, wall: float)
 def task(cfg: DictConfig) -> None:
     """The Hydra task: one run, or one job of a sweep (:func:`sim.sweep.runner.run_job`)."""
     if HydraConfig.get().mode == RunMode.MULTIRUN:
-        from sim.sweep.runner import run_job
-
         run_job(cfg)
         return
     try:
@@ -89,8 +94,6 @@ def task(cfg: DictConfig) -> None:
         info = run_info(typed, time.perf_counter() - t0, "complete")
         write_run(tables, typed, out_dir, info)
     except OSError as e:
-        from sim.sweep.guard import is_disk_full
-
         if not is_disk_full(e):
             raise
         _fail(
@@ -100,9 +103,6 @@ def task(cfg: DictConfig) -> None:
     print(_summary(tables.timeseries.to_pandas(), info, out_dir, time.perf_counter() - t0))
 
 
-_app = hydra.main(version_base="1.3", config_path=str(config_dir()), config_name="config")(task)
-
-
 def _fail(message: str) -> None:
     print(f"cohesion-sim: error: {message}", file=sys.stderr)
     sys.exit(1)
@@ -110,9 +110,6 @@ def _fail(message: str) -> None:
 
 def _check_jobs(jobs: Sequence[Sequence[str]], name: str, extra: Sequence[str]) -> None:
     """Validate every job; in a sweep, every uncertain parameter must apply to some job."""
-    from sim.prepare import sampled_values
-    from sim.sweep.jobs import compose_jobs
-
     declared: set[str] = set()
     applied: set[str] = set()
     for cfg in compose_jobs(jobs, name, extra):
@@ -127,50 +124,56 @@ def _check_jobs(jobs: Sequence[Sequence[str]], name: str, extra: Sequence[str]) 
         )
 
 
-def prevalidate(argv: Sequence[str]) -> str | None:
-    """Compose and check every job of a command line; the first error, or None.
+@dataclass(frozen=True)
+class Check:
+    """The outcome of checking a command line before Hydra starts.
+
+    Attributes:
+        error: the one line naming the first problem, or None.
+        extra_args: arguments for Hydra: ``hydra/sweeper=checked`` when every job of a
+            sweep that would run on the basic sweeper was checked here.
+    """
+
+    error: str | None
+    extra_args: tuple[str, ...] = ()
+
+
+def check_command(argv: Sequence[str]) -> Check:
+    """Compose and check every job of a command line, before Hydra starts.
 
     A sweep (``-m``, or an experiment with ``hydra.mode: MULTIRUN``) is expanded into its
-    jobs as Hydra's basic sweeper would, and each job's config is checked.
+    jobs as Hydra's basic sweeper would, and each job's config is checked. If all pass
+    and the sweep would use the basic sweeper (the command line names no sweeper, and no
+    job sets Hydra's own keys), the checked sweeper need not compose them again.
     """
-    from hydra._internal.utils import get_args_parser
-
-    from sim.sweep.jobs import BASIC_SWEEPERS, expand, mark_checked
-
-    args = get_args_parser().parse_args(list(argv))
+    args = parse_command_line(argv)
     if args.help or args.hydra_help or args.info or args.shell_completion:
-        return None
+        return Check(None)
     extra = [args.config_dir] if args.config_dir else []
     name = args.config_name or "config"
-    mark_checked([])
     try:
         sweep = expand(args.overrides, args.multirun, name, extra)
         _check_jobs(sweep.jobs, name, extra)
     except Exception as e:  # every failure becomes one line
-        return describe(e)
+        return Check(describe(e))
+    error = _unwritable(sweep)
+    if error is not None:
+        return Check(error)
     sweeper = OmegaConf.select(sweep.hydra, "sweeper._target_") if sweep.hydra else None
-    if sweep.multirun and sweeper in BASIC_SWEEPERS:
-        mark_checked(sweep.jobs)  # the checked sweeper need not compose them again
-    return _unwritable(sweep)
-
-
-def _checked_sweeper(argv: Sequence[str]) -> list[str]:
-    """``hydra/sweeper=checked`` if the checked sweeper can take this sweep, else nothing.
-
-    Only when :func:`prevalidate` recorded the sweep's jobs (so the sweep would use the
-    basic sweeper) and the command line names no sweeper of its own; an experiment's
-    own choice of sweeper is not the basic one, so it is kept.
-    """
-    from sim.sweep.jobs import any_checked
-
     named = any(a.lstrip("+~").startswith("hydra/sweeper") for a in argv)
-    return [] if named or not any_checked() else ["hydra/sweeper=checked"]
+    basic = sweep.multirun and sweeper in BASIC_SWEEPERS and not named
+    if basic and not sets_hydra_keys(sweep.jobs):
+        return Check(None, ("hydra/sweeper=checked",))
+    return Check(None)
+
+
+def prevalidate(argv: Sequence[str]) -> str | None:
+    """Compose and check every job of a command line; the first error, or None."""
+    return check_command(argv).error
 
 
 def _unwritable(sweep: Sweep) -> str | None:
     """The one line if the command's output directory cannot be written, else None."""
-    from sim.sweep.guard import Unwritable, check_writable
-
     key = "hydra.sweep.dir" if sweep.multirun else "hydra.run.dir"
     if sweep.hydra is None:
         return None
@@ -192,19 +195,16 @@ def main() -> None:
     in the catalogue; running the same command again redoes only the failed ones).
     """
     keep_freed_memory()  # large arrays reuse freed memory, here and in sweep workers
+    argv = sys.argv[1:]
     if not os.environ.get("HYDRA_FULL_ERROR"):
-        error = prevalidate(sys.argv[1:])
-        if error:
-            _fail(error)
-        sys.argv += _checked_sweeper(sys.argv[1:])
-    from sim.sweep.guard import SweepStop
-
+        check = check_command(argv)
+        if check.error:
+            _fail(check.error)
+        argv = [*argv, *check.extra_args]
     try:
-        _app()
+        run_app(task, str(config_dir()), argv)
     except SweepStop as e:  # a full disk, a locked or unwritable sweep dir: one line
         _fail(str(e))
-    from sim.sweep.callbacks import last_outcome
-
     outcome = last_outcome()
     if outcome is not None and (outcome.failed or outcome.missing or outcome.errors):
         _fail(_outcome_message(outcome))
@@ -212,8 +212,6 @@ def main() -> None:
 
 def _outcome_message(outcome: SweepOutcome) -> str:
     """The one line after a sweep some of whose runs did not complete."""
-    from sim.sweep.guard import disk_full_message
-
     bad = outcome.failed + outcome.missing
     first = outcome.errors[0] if outcome.errors else "a job did not finish"
     if outcome.disk_full:

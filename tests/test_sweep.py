@@ -545,22 +545,32 @@ def _check_quick(sweep: Path, shrink: bool) -> None:
 # --------------------------------------------------------------------------- sweeper
 
 
-def test_checked_sweeper_composes_only_batches_with_an_unchecked_job(monkeypatch):
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-
+def test_checked_sweeper_composes_no_job_before_the_launch(monkeypatch):
     from hydra_plugins.cohesion_sim.checked_sweeper import CheckedSweeper
-    from sim.sweep import jobs
 
     composed: list[list[list[str]]] = []
-    monkeypatch.setattr(BasicSweeper, "validate_batch_is_legal", lambda s, b: composed.append(b))
-    monkeypatch.setattr(jobs, "_CHECKED", set())
+    for base in CheckedSweeper.__mro__[1:]:  # whichever copy of the basic sweeper it has
+        if "validate_batch_is_legal" in vars(base):
+            monkeypatch.setattr(base, "validate_batch_is_legal", lambda s, b: composed.append(b))
     sweeper = CheckedSweeper(max_batch_size=None)
-    jobs.mark_checked([["policy=none", "seed=0"], ["policy=none", "seed=1"]])
     sweeper.validate_batch_is_legal([["policy=none", "seed=0"], ["policy=none", "seed=1"]])
     assert composed == []
-    unchecked = [["policy=none", "seed=0"], ["policy=none", "seed=2"]]
-    sweeper.validate_batch_is_legal(unchecked)
-    assert composed == [unchecked]
+    super(CheckedSweeper, sweeper).validate_batch_is_legal([["seed=2"]])
+    assert composed == [[["seed=2"]]]  # the basic sweeper's own check is still there
+
+
+def test_unsupported_hydra_versions_are_refused_in_one_line():
+    from sim.sweep.hydra_compat import UnsupportedHydra, check_versions
+
+    check_versions({"hydra-core": "1.3.2", "hydra-joblib-launcher": "1.2.0"})
+    for versions, name in (
+        ({"hydra-core": "1.4.0"}, "hydra-core 1.4.0"),
+        ({"hydra-core": "1.3.1"}, "hydra-core 1.3.1"),
+        ({"hydra-core": "1.3.8", "hydra-joblib-launcher": "1.3.0"}, "hydra-joblib-launcher"),
+    ):
+        with pytest.raises(UnsupportedHydra, match=name) as e:
+            check_versions(versions)
+        assert "\n" not in str(e.value)
 
 
 _COUNT_COMPOSITIONS = """
@@ -610,11 +620,12 @@ def _experiment(tmp_path: Path, name: str, body: str) -> list[str]:
 
 
 def test_the_cli_picks_the_checked_sweeper_only_where_the_basic_one_would_run(tmp_path):
-    from sim.cli import _checked_sweeper
+    from sim.cli import check_command
 
     def picked(argv: list[str]) -> list[str]:
-        assert prevalidate(argv) is None
-        return _checked_sweeper(argv)
+        check = check_command(argv)
+        assert check.error is None
+        return list(check.extra_args)
 
     assert picked(["-m", "seed=0,1", *TINY]) == ["hydra/sweeper=checked"]
     assert picked(["seed=0", *TINY]) == []  # a single run has no sweeper
@@ -625,7 +636,7 @@ def test_the_cli_picks_the_checked_sweeper_only_where_the_basic_one_would_run(tm
     # jobs that set Hydra's own keys are left to Hydra to compose
     own = "hydra:\n  mode: MULTIRUN\n  sweeper:\n    params:\n      hydra.job.name: a,b\n"
     assert picked([*_experiment(tmp_path, "own", own), *TINY]) == []
-    assert picked(["-m", "seed=0,1", *TINY]) == ["hydra/sweeper=checked"]  # reset
+    assert picked(["-m", "seed=0,1", *TINY]) == ["hydra/sweeper=checked"]
 
 
 def test_a_typo_in_the_sweepers_settings_is_refused_in_one_line(tmp_path):

@@ -3,32 +3,28 @@
 Hydra's basic sweeper composes every job's config before launching a batch, to catch
 composition errors early, and the launcher then composes each job again to run it.
 ``cohesion-sim`` has already composed and checked every job of the command line before
-Hydra starts (:func:`sim.cli.prevalidate`, which records the jobs it checked with
-:func:`sim.sweep.jobs.mark_checked`), so this sweeper skips the first composition for
-exactly those jobs and otherwise behaves as the basic sweeper, job for job. A batch
-with any job that was not checked that way (a sweep started without the CLI's check) is
-composed as the basic sweeper would.
+Hydra starts (:func:`sim.cli.check_command`), so when it picks this sweeper it skips that
+first composition and otherwise behaves as the basic sweeper, job for job (its settings
+are the basic sweeper's, configs/hydra/sweeper/checked.yaml).
 
-The CLI picks it (``hydra/sweeper=checked``, configs/hydra/sweeper/checked.yaml) for a
-sweep that would run on the basic sweeper, unless the command line names a sweeper;
-a sweeper chosen by an experiment is kept.
+The CLI picks it (``hydra/sweeper=checked``) only for a sweep whose every job it checked
+and that would run on the basic sweeper: not when the command line names a sweeper, not
+for an experiment's own sweeper, and not for jobs that set Hydra's own keys (Hydra
+composes those itself). Chosen by hand, it skips the early check; each job's config is
+still composed and checked when it is launched.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+from sim.sweep.hydra_compat import basic_sweeper_class
 
 __all__ = ["CheckedSweeper"]
 
 
-class CheckedSweeper(BasicSweeper):
-    """Hydra's basic sweeper without its second composition of already checked jobs."""
+class CheckedSweeper(basic_sweeper_class()):  # type: ignore[misc]
+    """Hydra's basic sweeper without the early composition of jobs already checked."""
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
-        """Compose the batch's jobs as the basic sweeper does, unless all were checked."""
-        from sim.sweep.jobs import was_checked
-
-        if not all(was_checked(job) for job in batch):
-            super().validate_batch_is_legal(batch)
+        """Nothing to do: cohesion-sim checked every job before Hydra started."""

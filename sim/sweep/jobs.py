@@ -28,52 +28,35 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf
 
+from sim.compose import config_dir
 from sim.config import register_schema
+from sim.sweep.hydra_compat import (
+    BASIC_SWEEPER,
+    apply_overrides,
+    group_repository,
+    split_arguments,
+)
 
 __all__ = [
     "BASIC_SWEEPERS",
     "Sweep",
-    "any_checked",
     "compose_jobs",
     "expand",
     "jobs_of",
-    "mark_checked",
-    "was_checked",
+    "sets_hydra_keys",
 ]
 
 #: Sweepers that run the basic sweeper's jobs (Hydra's own, and ``hydra/sweeper=checked``).
 BASIC_SWEEPERS = (
-    "hydra._internal.core_plugins.basic_sweeper.BasicSweeper",
+    BASIC_SWEEPER,
     "hydra_plugins.cohesion_sim.checked_sweeper.CheckedSweeper",
 )
 
-#: Jobs (their override lists) whose configs this process has composed and checked.
-_CHECKED: set[tuple[str, ...]] = set()
 
-
-def mark_checked(jobs: Sequence[Sequence[str]]) -> bool:
-    """Record the jobs of a checked sweep (see the checked sweeper); whether it did.
-
-    Earlier records are dropped. Nothing is recorded if any job sets a ``hydra`` key
-    or group: the CLI's check composes the jobs' configs without Hydra's own settings,
-    so Hydra must still compose those itself.
-    """
-    _CHECKED.clear()
+def sets_hydra_keys(jobs: Sequence[Sequence[str]]) -> bool:
+    """Whether any job sets a ``hydra`` key or group (Hydra must compose those itself)."""
     parser = OverridesParser.create()
-    if any(o.is_hydra_override() for job in jobs for o in parser.parse_overrides(list(job))):
-        return False
-    _CHECKED.update(tuple(job) for job in jobs)
-    return bool(_CHECKED)
-
-
-def any_checked() -> bool:
-    """Whether :func:`mark_checked` recorded any job in this process."""
-    return bool(_CHECKED)
-
-
-def was_checked(job: Sequence[str]) -> bool:
-    """Whether this exact job was recorded by :func:`mark_checked` in this process."""
-    return tuple(job) in _CHECKED
+    return any(o.is_hydra_override() for job in jobs for o in parser.parse_overrides(list(job)))
 
 
 @dataclass
@@ -100,8 +83,6 @@ def _searchpath(extra_dirs: Sequence[str]) -> list[str]:
 
 @contextmanager
 def _hydra() -> Iterator[None]:
-    from sim.api import config_dir
-
     register_schema()
     gh = GlobalHydra.instance()
     if gh.is_initialized():
@@ -115,12 +96,8 @@ def _hydra() -> Iterator[None]:
 
 def jobs_of(params: dict[str, Any] | None, task_overrides: Sequence[str]) -> list[list[str]]:
     """The jobs of a basic-sweeper sweep: ``params`` first, then the command line's."""
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-
     lines = [f"{k}={v}" for k, v in (params or {}).items()] + list(task_overrides)
-    parsed = OverridesParser.create().parse_overrides(lines)
-    batches = BasicSweeper.split_arguments(parsed, None)
-    return [list(job) for batch in batches for job in batch]
+    return split_arguments(OverridesParser.create().parse_overrides(lines))
 
 
 def expand(
@@ -180,15 +157,11 @@ def compose_jobs(
     applied to a copy with Hydra's own override code. Jobs with unusual group overrides
     (``+group=...``, ``~group``, ``group@package=...``) are composed in full.
     """
-    from hydra._internal.config_loader_impl import ConfigLoaderImpl
-
     sp = _searchpath(extra_dirs)
     parser = OverridesParser.create()
     cache: dict[tuple[str, ...], DictConfig] = {}
     with _hydra():
-        loader = GlobalHydra.instance().config_loader()
-        assert isinstance(loader, ConfigLoaderImpl)
-        _, repo = loader._parse_overrides_and_create_caching_repo(config_name, sp)
+        repo = group_repository(config_name, sp)
         for job in jobs:
             parsed = parser.parse_overrides(list(job))
             groups = [o for o in parsed if _is_group_override(o, repo)]
@@ -205,5 +178,5 @@ def compose_jobs(
                 cache[key] = compose(config_name=config_name, overrides=list(key) + sp)
             cfg = copy.deepcopy(cache[key])
             model_values = [o for o in values if not o.is_hydra_override()]
-            ConfigLoaderImpl._apply_overrides_to_config(model_values, cfg)
+            apply_overrides(model_values, cfg)
             yield cfg
