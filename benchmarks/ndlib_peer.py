@@ -4,7 +4,9 @@ ndlib draws from numpy's global random state and, on graphs that are not complet
 from the stdlib ``random`` module too (DESIGN.md §4). Seeding both around its runs is
 the one place in this project where global random state is used: the benchmark peer
 (:class:`NdlibRun`) and the validation docking (:func:`run_to_convergence`, called by
-``sim.analysis.validation.run_ndlib``, which restores the state afterwards).
+``benchmarks.docking.run_ndlib``, which restores the state afterwards). This module
+imports from ``sim`` only (the measures of ``sim.analysis.validation``), never from the
+benchmarks that use it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from contextlib import contextmanager
 import networkx as nx
 import numpy as np
 
-from sim.analysis.validation import CONVERGENCE_TOL, Outcome, is_converged, outcome
+from sim.analysis.validation.measures import CONVERGENCE_TOL, Outcome, is_converged, outcome
 from sim.network import Layer
 
 
@@ -51,7 +53,7 @@ def run_to_convergence(
 ) -> Outcome:
     """ndlib's AlgorithmicBiasModel on a complete graph until converged (validation docking).
 
-    See :func:`sim.analysis.validation.run_ndlib`; the time is taken at the midpoint of
+    See :func:`benchmarks.docking.run_ndlib`; the time is taken at the midpoint of
     the iteration in which convergence first held.
     """
     with restored_global_random():

@@ -1,15 +1,20 @@
 """Validation: cluster counting, convergence, TOST, the ndlib runner, the experiments.
 
 The fast tests check the measures and runners on hand-made cases and small runs; the
-canonical results themselves (docs/validation.md) are the slow tests at the bottom.
+canonical results themselves (docs/validation.md) are the slow tests at the bottom. The
+docking against ndlib is ``benchmarks/docking.py`` (outside the package); its tests are
+skipped when ndlib (the ``peers`` extra) is not installed.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import random
 import subprocess
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -21,13 +26,26 @@ from sim.analysis import validation as v
 from sim.config import RunConfig
 from sim.prepare import prepare
 
-from .conftest import CLI
+from .conftest import CLI, ROOT
 
 EXPERIMENTS = sorted(Path(api.config_dir(), "experiment").glob("validation_*.yaml"))
 
 
 def cfg(*overrides: str) -> RunConfig:
     return v.base_config(list(overrides))
+
+
+def _docking() -> ModuleType:
+    """benchmarks/docking.py; the test is skipped if ndlib (the peers extra) is missing."""
+    pytest.importorskip("ndlib", reason="ndlib is not installed (the `peers` extra)")
+    from benchmarks import docking
+
+    return docking
+
+
+@pytest.fixture
+def docking() -> ModuleType:
+    return _docking()
 
 
 # ---------------------------------------------------------------- measures
@@ -141,12 +159,12 @@ def test_hk_small_runs_reach_consensus_or_fragment():
     assert narrow.converged and narrow.major >= 3
 
 
-def test_ndlib_runner_is_seeded_and_leaves_global_state_alone():
+def test_ndlib_runner_is_seeded_and_leaves_global_state_alone(docking):
     np_before = np.random.get_state()  # noqa: NPY002 - checking the peer runner restores it
     py_before = random.getstate()
-    a = v.run_ndlib(30, 0.4, 0.5, 7, max_iterations=2000)
-    b = v.run_ndlib(30, 0.4, 0.5, 7, max_iterations=2000)
-    c = v.run_ndlib(30, 0.4, 0.5, 8, max_iterations=2000)
+    a = docking.run_ndlib(30, 0.4, 0.5, 7, max_iterations=2000)
+    b = docking.run_ndlib(30, 0.4, 0.5, 7, max_iterations=2000)
+    c = docking.run_ndlib(30, 0.4, 0.5, 8, max_iterations=2000)
     np_after = np.random.get_state()  # noqa: NPY002 - checking the peer runner restores it
     assert np.array_equal(np_before[1], np_after[1]) and np_before[2:] == np_after[2:]
     assert random.getstate() == py_before
@@ -155,8 +173,8 @@ def test_ndlib_runner_is_seeded_and_leaves_global_state_alone():
     assert a.converged and a.opinions.shape == (30,)
 
 
-def test_ndlib_wide_bound_consensus():
-    out = v.run_ndlib(40, 0.6, 0.0, 1, max_iterations=2000)
+def test_ndlib_wide_bound_consensus(docking):
+    out = docking.run_ndlib(40, 0.6, 0.0, 1, max_iterations=2000)
     assert out.converged and out.major == 1 and out.interactions > 1
 
 
@@ -230,6 +248,84 @@ def test_markdown_tables_render_the_stored_numbers(tmp_path, capsys):
             assert f"{thr:.3f}" in text
 
 
+def test_entry_point_needs_an_output_directory(capsys):
+    with pytest.raises(SystemExit):
+        v.main(["--quick", "--only", "hk"])
+    assert "--out" in capsys.readouterr().err
+
+
+def test_entry_point_points_to_the_docking_study(tmp_path, capsys):
+    """The docking needs ndlib and a checkout: one line says how to run it, nothing runs."""
+    assert v.main(["--only", "docking", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err
+    assert "peers" in err and "python -m benchmarks.docking" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_module_entry_points_show_help(tmp_path, cli_env):
+    # the validation command needs no checkout: run it from elsewhere
+    done = subprocess.run(
+        [sys.executable, "-m", "sim.analysis.validation", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=cli_env,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "--out DIR" in done.stdout and "benchmarks.docking" in done.stdout
+    assert not list(tmp_path.iterdir())
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.docking", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=cli_env,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "--out DIR" in done.stdout
+
+
+def test_docking_without_ndlib_says_to_install_the_peers_extra(tmp_path, monkeypatch):
+    from benchmarks import docking
+
+    monkeypatch.setattr(docking, "ndlib_problem", lambda: "No module named 'ndlib'")
+    with pytest.raises(SystemExit) as exc:
+        docking.main(["--quick", "--out", str(tmp_path)])
+    assert "peers" in str(exc.value) and "\n" not in str(exc.value)
+    assert not list(tmp_path.iterdir())
+
+
+def test_docking_entry_point_adds_its_numbers_and_figure(docking, tmp_path, capsys):
+    assert v.main(["--quick", "--only", "hk", "--out", str(tmp_path)]) == 0
+    assert docking.main(["--quick", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "validation_docking.png").stat().st_size > 10_000
+    res = json.loads((tmp_path / "validation.json").read_text())
+    assert {"hk", "docking"} <= set(res)  # added to the same store
+    assert {t["gamma"] for t in res["docking"]["tests"]} == set(v.Sizes.quick().dock_seeds)
+    capsys.readouterr()
+    assert v.main(["--markdown", "--out", str(tmp_path)]) == 0
+    assert "<!-- docking -->" in capsys.readouterr().out
+
+
+def test_sim_never_imports_benchmarks():
+    """benchmarks/ is not in the wheel: nothing under sim/ may import it, even lazily."""
+    bad = []
+    for path in (ROOT / "sim").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            bad += [
+                f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] == "benchmarks"
+            ]
+    assert not bad
+
+
 # ---------------------------------------------------------------- canonical results (slow)
 @pytest.mark.slow
 def test_deffuant_major_clusters_about_one_over_two_eps():
@@ -288,7 +384,8 @@ def test_algorithmic_bias_fragments_and_slows():
     assert eff[1.0] > eff[0.0] and time[1.0] > 5 * time[0.0], (eff, time)
 
 
-def _docking(gamma: float, seeds: int) -> tuple[list[v.Outcome], list[v.Outcome]]:
+def _docking_runs(gamma: float, seeds: int) -> tuple[list[v.Outcome], list[v.Outcome]]:
+    docking = _docking()
     c = cfg(
         "preset=algorithmic_bias",
         "dynamics.confidence=0.2",
@@ -296,14 +393,16 @@ def _docking(gamma: float, seeds: int) -> tuple[list[v.Outcome], list[v.Outcome]
         "population.size=100",
     )
     ours = [v.run_model(c, s, max_steps=100_000) for s in range(seeds)]
-    theirs = [v.run_ndlib(100, 0.2, gamma, 10_000 + s, max_iterations=20_000) for s in range(seeds)]
+    theirs = [
+        docking.run_ndlib(100, 0.2, gamma, 10_000 + s, max_iterations=20_000) for s in range(seeds)
+    ]
     return ours, theirs
 
 
 @pytest.mark.slow
 def test_docking_cluster_counts_equivalent_to_ndlib():
     """Same N, eps, gamma as ndlib's AlgorithmicBiasModel: clusters within 0.3, time 15%."""
-    ours, theirs = _docking(0.5, 100)
+    ours, theirs = _docking_runs(0.5, 100)
     t = v.tost([o.major for o in ours], [o.major for o in theirs], v.MARGIN_CLUSTERS)
     assert t.equivalent, t
     log_time = v.tost(
