@@ -13,7 +13,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 \
 	  $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$c; break; }; \
 	done)
 
-LINT_DIRS := $(wildcard sim tests benchmarks hydra_plugins)
+LINT_DIRS := $(wildcard sim tests benchmarks hydra_plugins tools)
 
 .PHONY: run test test-all lint bench clean venv
 
@@ -39,6 +39,7 @@ lint: venv
 	$(VENV)/bin/ruff check $(LINT_DIRS)
 	$(VENV)/bin/ruff format --check $(LINT_DIRS)
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # The benchmark table of docs/performance.md (a few minutes); ARGS=--national adds the
 # whole country (about half of this machine's memory: run it alone).

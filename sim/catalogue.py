@@ -44,7 +44,6 @@ that command.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import uuid
 from datetime import UTC, datetime
@@ -55,7 +54,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from sim.sweep.progress import MANIFEST
+from sim.io import read_json
 
 __all__ = [
     "CATALOGUE",
@@ -66,6 +65,9 @@ __all__ = [
     "load_runs",
     "scan_runs",
 ]
+
+#: The sweep's manifest in ``<sweep dir>/.sweep/`` (written when a sweep starts).
+MANIFEST = "sweep.json"
 
 CATALOGUE = "results.duckdb"
 
@@ -89,14 +91,6 @@ def find_run_dirs(sweep_dir: str | Path) -> list[Path]:
             continue
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
     return sorted(out)
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        out = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return out if isinstance(out, dict) else None
 
 
 def _hydra_record(run_dir: Path) -> tuple[list[str], dict[str, Any]]:
@@ -124,7 +118,7 @@ def _split(override: str) -> tuple[str, str]:
 
 
 def _row(sweep_dir: Path, run_dir: Path) -> dict[str, Any]:
-    info = _read_json(run_dir / "run.json")
+    info = read_json(run_dir / "run.json")
     row: dict[str, Any] = {"run": run_dir.relative_to(sweep_dir).as_posix() or "."}
     if info is None:
         overrides, fields = _hydra_record(run_dir)
@@ -217,7 +211,7 @@ def scan_runs(sweep_dir: str | Path) -> pd.DataFrame:
     for col in _COLUMNS:
         if col not in df:
             df[col] = None
-    manifest = _read_json(root / ".sweep" / MANIFEST)
+    manifest = read_json(root / ".sweep" / MANIFEST)
     jobs = manifest.get("jobs") if manifest else None
     if jobs is None or df.empty:
         df["in_sweep"] = True

@@ -23,9 +23,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from sim.catalogue import MANIFEST
+from sim.io import read_json, write_json
+
 __all__ = ["Progress", "read_progress", "record", "start"]
 
-MANIFEST = "sweep.json"
 DONE = "done.jsonl"
 
 
@@ -40,8 +42,6 @@ def start(sweep_dir: Path, jobs: list[list[str]] | None) -> dict[str, Any]:
         sweep_dir: the sweep's directory.
         jobs: each job's overrides (None if the sweeper decides them as it goes).
     """
-    from sim.io import write_json
-
     d = _dir(sweep_dir)
     d.mkdir(parents=True, exist_ok=True)
     manifest = {
@@ -56,11 +56,7 @@ def start(sweep_dir: Path, jobs: list[list[str]] | None) -> dict[str, Any]:
 
 
 def _manifest(sweep_dir: Path) -> dict[str, Any] | None:
-    try:
-        out = json.loads((_dir(sweep_dir) / MANIFEST).read_text())
-    except (OSError, ValueError):
-        return None
-    return out if isinstance(out, dict) else None
+    return read_json(_dir(sweep_dir) / MANIFEST)
 
 
 @dataclass
