@@ -1,7 +1,7 @@
 """ndlib's AlgorithmicBiasModel (Sirbu et al. 2019) on a graph of cohesion-sim's own.
 
 ndlib draws from numpy's global random state and, on graphs that are not complete,
-from the stdlib ``random`` module too (DESIGN.md §4). Seeding both around its runs is
+from the stdlib ``random`` module too. Seeding both around its runs is
 the one place in this project where global random state is used: the benchmark peer
 (:class:`NdlibRun`) and the validation docking (:func:`run_to_convergence`, called by
 ``benchmarks.docking.run_ndlib``, which restores the state afterwards). This module

@@ -7,7 +7,7 @@ group x vulnerable, a few thousand cells for the whole country), then cheap sums
 those cells into each scope. So the cost is one pass over the citizens per quantity,
 whatever the number of scopes and kinds of scope.
 
-Measures (DESIGN.md §2):
+Measures (their labels, units and directions: :mod:`sim.outcomes`):
 
 - ``trust_mean``, ``low_trust_share`` (trust < 0.3), ``prejudice_mean``,
   ``tension_mean`` (citizen-weighted mean of neighbourhood tension), ``tension_max``

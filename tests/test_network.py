@@ -60,7 +60,7 @@ def test_multiplex_layers_are_consistent():
     assert np.array_equal(off.src[off.twin], off.indices)
     # almost everyone follows exactly online_degree others (repeats redrawn)
     assert np.mean(on.degree == 7) > 0.999
-    # about 15 ties per citizen across layers (DESIGN.md: ~15)
+    # about 15 ties per citizen across layers (docs/model.md: ~15)
     assert 13 < (off.n_entries + on.n_entries) / pop.size < 16
 
 

@@ -45,7 +45,7 @@ def _esteban_ray(x):
 
 
 def _direct(model, mask):
-    """Every metric of one scope, straight from its definition (DESIGN.md §2)."""
+    """Every metric of one scope, straight from its definition (sim/metrics.py's docstring)."""
     pop, net = model.population, model.network
     x, t = pop.opinion, pop.trust
     here = model.tension[pop.neighbourhood]

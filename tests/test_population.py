@@ -1,4 +1,4 @@
-"""The synthetic population: municipality sizes, and the national facts of DESIGN.md §4."""
+"""The synthetic population: municipality sizes, and the national facts of netherlands.yaml."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def _netherlands():
 
 @pytest.mark.parametrize("seed", range(8))
 def test_netherlands_municipality_sizes_match_the_facts(seed):
-    # DESIGN.md §4: 342 municipalities, about 1,000 to about 930,000, about 17.9 million.
+    # configs/population/netherlands.yaml: 342 municipalities, about 1,000 to about 930,000,
+    # about 17.9 million.
     p = _netherlands()
     assert (p.municipalities, p.size) == (342, 17_900_000)
     sizes = pinned_lognormal_sizes(

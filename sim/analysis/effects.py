@@ -7,7 +7,7 @@ week), its ``policy``, its ``context`` (the future, plus any other swept model
 parameter) and its pair keys (``seed`` and ``sample``, the point of the uncertainty
 design). Because a policy's run and the run without policy share the seed, the future
 and the burn-in, and draw the same random numbers for everything the policy does not
-touch (common random numbers, DESIGN.md §1), the effect of a policy is estimated from
+touch (common random numbers, :mod:`sim.streams`), the effect of a policy is estimated from
 paired differences, one per seed and sample:
 
     d_i = outcome(policy, context, seed_i, sample_i) - outcome(none, context, seed_i, sample_i)

@@ -15,7 +15,7 @@ Sensitivity Analysis: The Primer*, ch. 3-4):
 
 Noise is not sensitivity. The model is stochastic, so every point of a design is run
 with ``replicates`` seeds and the outcome is their mean. By default the seeds are
-common to all points (``common_seeds: true``: common random numbers, DESIGN.md §1), so
+common to all points (``common_seeds: true``: common random numbers, :mod:`sim.streams`), so
 the difference between two points is the parameters' doing, not the dice's, and the
 study measures the sensitivity of the seed-averaged model. With ``common_seeds: false``
 each point gets fresh seeds, and leftover seed noise shows up in every index.

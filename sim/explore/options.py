@@ -2,7 +2,7 @@
 
 Futures are the files of ``configs/scenario/``, policies those of ``configs/policy/``;
 a new file there shows up in the explorer without a code change. The levers are the
-ones every intervention has (DESIGN.md §2): when it starts, how long it runs, the
+ones every intervention has (docs/interventions.md): when it starts, how long it runs, the
 budget or a fixed weekly capacity, and whom it targets; the explorer applies them to
 every intervention of the chosen policy. The uncertain parameters are a few keys of the
 dynamics whose values the literature leaves open. Slider defaults are the values of

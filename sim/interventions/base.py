@@ -13,7 +13,7 @@ of eligible units, the contacts made (= min(capacity, eligible)), the euros spen
 Randomness: an intervention draws only from its own stream
 ``model.streams["intervention:<name>"]``, a fixed amount every active week, so a run
 with the policy and the run without draw the same numbers for everything else
-(common random numbers, DESIGN.md).
+(common random numbers, :mod:`sim.streams`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Shared starting states: one burn-in per seed and future, reused by every policy.
 
-The burn-in runs before week 0 with no policy (DESIGN.md §2), so runs whose configs
+The burn-in runs before week 0 with no policy (docs/model.md), so runs whose configs
 differ only in the policy, the horizon, the uncertain-parameter design or presentation
 pass through the same burn-in. A sweep computes it once, stores it with
 :func:`sim.state.save` (an ``.npz`` of plain arrays and a JSON file, never pickle) under
