@@ -178,6 +178,54 @@ def test_report_page_is_self_contained_and_every_figure_explained(hand_made):
         assert text.strip().endswith(".")
 
 
+def test_report_page_fetches_nothing_and_its_template_comes_from_the_package(hand_made):
+    import importlib.resources
+    from html.parser import HTMLParser
+
+    import jinja2
+
+    from sim.report import page as report_page
+
+    # a failed run whose message holds markup: the page must show it, not run it
+    run_json = hand_made / "baseline-alpha-3" / "run.json"
+    info = json.loads(run_json.read_text())
+    info["error"] = "RuntimeError: <script>alert('x')</script> & more"
+    run_json.write_text(json.dumps(info))
+    text = make_report(hand_made).html.read_text()
+
+    class Refs(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: list[str] = []
+            self.refs: list[tuple[str, str, str]] = []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            for name, value in attrs:
+                if name in ("src", "href", "srcset", "poster", "data", "action", "background"):
+                    self.refs.append((tag, name, value or ""))
+
+    parsed = Refs()
+    parsed.feed(text)
+    assert not [r for r in parsed.refs if re.match(r"\s*(https?:)?//", r[2], re.IGNORECASE)]
+    assert parsed.refs and all(
+        (tag, name) == ("img", "src") and value.startswith("data:image/png;base64,")
+        for tag, name, value in parsed.refs
+    )
+    assert not {"script", "link", "iframe", "object", "embed"} & set(parsed.tags)
+    assert "style" in parsed.tags and not re.search(r"@import|url\(", text)  # inline style
+    assert "RuntimeError: &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more" in text
+
+    # the template is the installed package's, read by a PackageLoader, autoescaped
+    env = report_page.environment()
+    assert isinstance(env.loader, jinja2.PackageLoader)
+    assert env.autoescape is True
+    template = env.get_template(report_page.TEMPLATE)
+    assert template.filename is not None
+    installed = importlib.resources.files("sim.report") / "templates" / report_page.TEMPLATE
+    assert Path(template.filename).resolve() == Path(str(installed)).resolve()
+
+
 def test_report_without_reference_or_costs_says_so(tmp_path):
     for seed in range(2):
         rows = [(0, "cohesion_index", "all", 50.0), (1, "cohesion_index", "all", 50.0 + seed)]

@@ -1,7 +1,8 @@
 """Load a sweep into tidy DataFrames, from its catalogue (``results.duckdb``).
 
-Thin, read-only helpers over :mod:`sim.catalogue` and :func:`sim.report.load_sweep`, so
-a notebook sees the same tables as the report::
+Thin, read-only helpers over :mod:`sim.catalogue`, and :func:`load_sweep`, the view of a
+sweep that the report (:mod:`sim.report`) takes, so a notebook sees the same tables as
+the report::
 
     from sim.analysis import load
     runs = load.runs("multirun/quick")                  # one row per run
@@ -15,19 +16,35 @@ Filters are passed to DuckDB as parameters, never pasted into SQL.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sim.analysis import effects as fx
 from sim.catalogue import connect, load_runs
 
-if TYPE_CHECKING:
-    from sim.report import SweepData
-
-__all__ = ["final_values", "outcomes", "runs", "sweep", "timeseries", "uncertain_columns"]
+__all__ = [
+    "SPENDING_METRIC",
+    "SPENDING_PARTS",
+    "SweepData",
+    "final_values",
+    "load_sweep",
+    "outcomes",
+    "runs",
+    "sweep",
+    "timeseries",
+    "uncertain_columns",
+]
 
 _KEYS = ["run", "policy", "future", "seed", "sample"]
+
+#: Euros spent per week by the whole policy (scope ``all``), summed over the run ...
+SPENDING_METRIC = "euros_spent"
+#: ... or, where a run logs no such metric, the sum of its interventions' ``<name>.euros``.
+SPENDING_PARTS = "%.euros"
+#: Swept keys that do not define a context (they are the design, not the world).
+_NOT_CONTEXT = ("experiment", "uncertainty.sample", "uncertainty.design_seed")
 
 
 def runs(sweep_dir: str | Path, *, complete: bool = True) -> pd.DataFrame:
@@ -107,7 +124,134 @@ def timeseries(
 
 
 def sweep(sweep_dir: str | Path, metric: str = "cohesion_index") -> SweepData:
-    """The report's view of a sweep (:class:`sim.report.SweepData`), for its tables."""
-    from sim.report import load_sweep
-
+    """The report's view of a sweep (:class:`SweepData`), for its tables."""
     return load_sweep(sweep_dir, metric, rebuild=False)
+
+
+# --------------------------------------------------------------------------- the report's view
+
+
+@dataclass
+class SweepData:
+    """What the report needs, read from the catalogue.
+
+    Attributes:
+        runs: the runs table (every run in the sweep, any status).
+        outcomes: one row per complete run: run, policy, context, future, seed,
+            sample, value (the outcome).
+        series: the outcome over time: run, policy, context, step, value.
+        spending: one row per complete run: run, policy, context, euros.
+        measures: final values of other measures, long: run, policy, context, seed,
+            sample, measure, value (signed so that higher is better).
+        metric: the outcome's metric name.
+        notes: remarks for the reader (missing costs, missing baseline, ...).
+    """
+
+    runs: pd.DataFrame
+    outcomes: pd.DataFrame
+    series: pd.DataFrame
+    spending: pd.DataFrame
+    measures: pd.DataFrame
+    metric: str
+    notes: list[str] = field(default_factory=list)
+
+
+def _contexts(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each run's context and policy label.
+
+    The context is the future plus any other model key that varies across the sweep's
+    runs (e.g. ``baseline | dynamics.confidence=0.2``); a swept ``policy.*`` key makes
+    a policy variant (``canvassing [policy.budget=2e6]``).
+    """
+    current = table[table["in_sweep"]] if "in_sweep" in table else table
+    swept = [
+        c
+        for c in table.attrs.get("swept", [])
+        if c in table.columns and current[c].nunique(dropna=False) > 1
+    ]
+    world = [c for c in swept if c not in _NOT_CONTEXT and not c.startswith("policy.")]
+    variant = [c for c in swept if c.startswith("policy.")]
+
+    def label(row: pd.Series, keys: list[str]) -> str:
+        return ", ".join(f"{k}={row[k]}" for k in keys if pd.notna(row[k]))
+
+    context = table["future"].astype(str)
+    policy = table["policy"].astype(str)
+    if world:
+        extra = table.apply(label, axis=1, keys=world)
+        context = context.where(extra == "", context + " | " + extra)
+    if variant:
+        extra = table.apply(label, axis=1, keys=variant)
+        policy = policy.where(extra == "", policy + " [" + extra + "]")
+    return context, policy
+
+
+def load_sweep(
+    sweep_dir: str | Path, metric: str = "cohesion_index", *, rebuild: bool = True
+) -> SweepData:
+    """Read a sweep's runs and outcomes from its catalogue.
+
+    Args:
+        sweep_dir: the sweep directory.
+        metric: the outcome metric (scope ``all``, value at each run's last week).
+        rebuild: rebuild the catalogue from the run directories first.
+    """
+    root = Path(sweep_dir)
+    if rebuild:
+        from sim.catalogue import build_catalogue
+
+        build_catalogue(root)
+    table = load_runs(root)
+    table["context"], table["policy_label"] = _contexts(table)
+    done = table[(table["status"] == "complete") & table["in_sweep"]]
+    keys = done[["run", "policy_label", "context", "future", "seed", "sample"]].rename(
+        columns={"policy_label": "policy"}
+    )
+    measures_all = [*fx.HIGHER_IS_BETTER, *fx.LOWER_IS_BETTER]
+    with connect(root) as con:
+        finals = con.execute(
+            "SELECT run, metric, scope, value FROM final_values "
+            "WHERE (scope = 'all' AND list_contains(?, metric)) OR metric = ?",
+            [measures_all, metric],
+        ).df()
+        series = con.execute(
+            "SELECT run, step, value FROM timeseries WHERE metric = ? AND scope = 'all'",
+            [metric],
+        ).df()
+        spent = con.execute(
+            """SELECT run,
+                   CASE WHEN count(*) FILTER (WHERE metric = ?) > 0
+                        THEN sum(value) FILTER (WHERE metric = ?)
+                        ELSE sum(value) FILTER (WHERE metric LIKE ?) END AS euros
+            FROM timeseries
+            WHERE scope = 'all' AND (metric = ? OR metric LIKE ?)
+            GROUP BY run""",
+            [SPENDING_METRIC, SPENDING_METRIC, SPENDING_PARTS, SPENDING_METRIC, SPENDING_PARTS],
+        ).df()
+    notes: list[str] = []
+    main = finals[(finals["metric"] == metric) & (finals["scope"] == "all")]
+    outs = keys.merge(main[["run", "value"]], on="run", how="inner")
+    series = keys[["run", "policy", "context"]].merge(series, on="run", how="inner")
+    spending = keys[["run", "policy", "context"]].merge(spent, on="run", how="left")
+    if spent.empty and not keys.empty:
+        notes.append(
+            f"No run recorded its spending ('{SPENDING_METRIC}' or '<intervention>.euros'): "
+            "costs are taken as 0 and cost-effectiveness is not shown."
+        )
+    spending["euros"] = spending["euros"].fillna(0.0)
+    sign = dict.fromkeys(fx.HIGHER_IS_BETTER, 1.0) | dict.fromkeys(fx.LOWER_IS_BETTER, -1.0)
+    comp = finals[(finals["scope"] == "all") & (finals["metric"] != metric)].copy()
+    comp = comp[comp["metric"].isin(sign)]
+    comp["measure"] = comp["metric"]
+    comp["value"] = comp["value"].astype(float) * comp["metric"].map(sign).astype(float)
+    scoped = finals[(finals["metric"] == metric) & (finals["scope"] != "all")].copy()
+    scoped["measure"] = metric + " in " + scoped["scope"]
+    scoped["value"] = scoped["value"] * sign.get(metric, 1.0)
+    measures = pd.concat([comp, scoped], ignore_index=True)[["run", "measure", "value"]]
+    measures = keys.merge(measures, on="run", how="inner")
+    if not keys.empty and fx.BASELINE not in set(keys["policy"]):
+        notes.append(
+            f"No run of policy '{fx.BASELINE}' in this sweep: effects, regret and "
+            "cost-effectiveness need it as the reference."
+        )
+    return SweepData(table, outs, series, spending, measures, metric, notes)

@@ -1,35 +1,141 @@
 """Analysis figures for notebooks and reports, drawn from tidy tables.
 
-The report's own figures are reused, not copied: :func:`forest` is
-:func:`sim.report.fig_effects` (effect per policy with its 95% interval) and
-:func:`regret_heatmap` is :func:`sim.report.fig_regret`. Added here: a fan chart from
-any tidy series, tornado charts for sensitivity indices, heat maps of an outcome over
-two swept parameters, the PRIM peeling trade-off, and the calibration fit.
+Two of them are the report's own (:mod:`sim.report.figures` draws them): :func:`forest`
+(effect per policy with its 95% interval, one panel per context) and
+:func:`regret_heatmap` (regret per policy and context). They are bare
+:class:`~matplotlib.figure.Figure` objects (no pyplot), as are the helpers they share
+with the report's other figures (:func:`bare_subplots`, :func:`policy_colors`). The
+others, for notebooks: a fan chart from any tidy series, tornado charts for sensitivity
+indices, heat maps of an outcome over two swept parameters, the PRIM peeling trade-off,
+and the calibration fit.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.analysis.effects import fan_quantiles
-from sim.report import fig_effects as forest
-from sim.report import fig_regret as regret_heatmap
+from sim.analysis.effects import BASELINE, fan_quantiles, records
+from sim.outcomes import label
 
 __all__ = [
+    "bare_subplots",
     "calibration_fit",
     "fan_chart",
     "forest",
     "heatmap",
+    "policy_colors",
     "prim_tradeoff",
     "regret_heatmap",
     "tornado",
 ]
+
+
+# --------------------------------------------------------------------------- the report's
+
+
+def bare_subplots(*args: Any, **kw: Any) -> tuple[Figure, Any]:
+    """Like pyplot.subplots, on a bare Figure: no backend is touched at import or use."""
+    constrained = kw.pop("constrained_layout", False)
+    fig = Figure(figsize=kw.pop("figsize", None), layout="constrained" if constrained else None)
+    return fig, fig.subplots(*args, **kw)
+
+
+def policy_colors(policies: Sequence[str]) -> dict[str, Any]:
+    """One colour per policy (grey for the reference, ``none``), by position."""
+    cmap = matplotlib.colormaps["tab10"]
+    return {p: ("0.35" if p == BASELINE else cmap(i % 10)) for i, p in enumerate(policies)}
+
+
+def forest(eff: pd.DataFrame, metric: str) -> Figure:
+    """Forest plot: mean paired effect and 95% interval per policy, one panel per context.
+
+    Args:
+        eff: paired effects (:func:`sim.analysis.effects.paired_effects`).
+        metric: the outcome's metric name (for the axis label).
+    """
+    contexts = sorted(eff["context"].unique())
+    policies = sorted(eff["policy"].unique())
+    ncols = min(4, len(contexts))
+    nrows = math.ceil(len(contexts) / ncols)
+    fig, axes = bare_subplots(
+        nrows,
+        ncols,
+        figsize=(3.6 * ncols + 1.5, 0.42 * len(policies) * nrows + 1.4 * nrows + 0.4),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+        constrained_layout=True,
+    )
+    colors = policy_colors([BASELINE, *policies])
+    y = {p: i for i, p in enumerate(policies[::-1])}
+    for ax in axes.flat[len(contexts) :]:
+        ax.set_visible(False)
+    for ax, ctx in zip(axes.flat, contexts, strict=False):
+        d = eff[eff["context"] == ctx]
+        for r in records(d):
+            lo = r["effect"] - r["ci_low"] if not math.isnan(r["ci_low"]) else 0.0
+            hi = r["ci_high"] - r["effect"] if not math.isnan(r["ci_high"]) else 0.0
+            ax.errorbar(
+                r["effect"],
+                y[r["policy"]],
+                xerr=[[lo], [hi]],
+                fmt="o",
+                color=colors[r["policy"]],
+                capsize=3,
+            )
+        ax.axvline(0.0, color="black", lw=1)
+        ax.set_title(ctx, fontsize=10)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_yticks(list(y.values()), list(y.keys()))
+    for ax in axes[-1]:
+        ax.set_xlabel(f"effect on {label(metric).lower()} (points)")
+    fig.suptitle(f"Effect of each policy against '{BASELINE}' (mean, 95% interval)", fontsize=12)
+    return fig
+
+
+def regret_heatmap(reg: pd.DataFrame) -> Figure:
+    """Heat map of regret per policy and context, annotated.
+
+    Args:
+        reg: regret per policy and context (:func:`sim.analysis.effects.regret`).
+    """
+    wide = reg.pivot_table(index="policy", columns="context", values="regret")
+    fig, ax = bare_subplots(
+        figsize=(1.6 * wide.shape[1] + 3.0, 0.45 * wide.shape[0] + 1.8), constrained_layout=True
+    )
+    im = ax.imshow(wide.to_numpy(), cmap="Reds", aspect="auto", vmin=0)
+    ax.set_xticks(range(wide.shape[1]), list(wide.columns), rotation=30, ha="right")
+    ax.set_yticks(range(wide.shape[0]), list(wide.index))
+    values = wide.to_numpy(dtype=float)
+    vmax = float(np.nanmax(values)) if wide.size else 0.0
+    for i in range(wide.shape[0]):
+        for j in range(wide.shape[1]):
+            v = float(values[i, j])
+            if not math.isnan(v):
+                dark = vmax > 0 and v > 0.6 * vmax
+                ax.text(
+                    j,
+                    i,
+                    f"{v:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if dark else "black",
+                )
+    fig.colorbar(im, ax=ax, label="regret (points below the best policy)")
+    ax.set_title("Regret: how far each policy falls below the best one, per future")
+    return fig
+
+
+# --------------------------------------------------------------------------- notebooks'
 
 
 def fan_chart(series: pd.DataFrame, ylabel: str = "value", title: str = "") -> Figure:

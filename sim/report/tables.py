@@ -1,0 +1,157 @@
+"""The report's tables: every number on the page and in ``summary.csv``.
+
+All of them come from :mod:`sim.analysis.effects`, applied to the sweep as
+:func:`sim.analysis.load.load_sweep` reads it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis import effects as fx
+from sim.analysis.load import SweepData
+
+__all__ = ["ALL_CONTEXTS", "analyse"]
+
+#: The context of the rows that pool every future.
+ALL_CONTEXTS = "all futures"
+
+
+def analyse(data: SweepData) -> dict[str, pd.DataFrame]:
+    """Every table of the report, from :mod:`sim.analysis.effects`."""
+    o = data.outcomes
+    diffs = fx.paired_differences(o)
+    eff = fx.paired_effects(diffs)
+    reg = fx.regret(eff)
+    rank = fx.ranking(eff)
+    ce = fx.cost_effectiveness(eff, data.spending)
+    pb = fx.p_best(o) if not o.empty else pd.DataFrame(columns=["context", "policy", "p_best"])
+    m = data.measures
+    meas_rows = []
+    for measure, g in m.groupby("measure", sort=True):
+        e = fx.paired_effects(fx.paired_differences(g))
+        e["measure"] = measure
+        meas_rows.append(e)
+    meas = pd.concat(meas_rows, ignore_index=True) if meas_rows else pd.DataFrame()
+    pooled_rows = []
+    for measure, g in m.groupby("measure", sort=True):
+        d = fx.paired_differences(g)
+        d["context"] = ALL_CONTEXTS
+        e = fx.paired_effects(d)
+        e["measure"] = measure
+        pooled_rows.append(e)
+    pooled = pd.concat(pooled_rows, ignore_index=True) if pooled_rows else pd.DataFrame()
+    short = fx.shortfalls(eff, reg, meas if not meas.empty else None)
+    return {
+        "diffs": diffs,
+        "effects": eff,
+        "regret": reg,
+        "ranking": rank,
+        "cost": ce,
+        "p_best": pb,
+        "measures": meas,
+        "measures_pooled": pooled,
+        "shortfalls": short,
+        "fan": fx.fan_quantiles(data.series) if not data.series.empty else pd.DataFrame(),
+        "summary": _summary(data, eff, reg, rank, ce, pb),
+    }
+
+
+def _summary(
+    data: SweepData,
+    eff: pd.DataFrame,
+    reg: pd.DataFrame,
+    rank: pd.DataFrame,
+    ce: pd.DataFrame,
+    pb: pd.DataFrame,
+) -> pd.DataFrame:
+    """summary.csv: one row per context and policy, then one per policy over all."""
+    o = data.outcomes
+    cols = [
+        "context",
+        "future",
+        "policy",
+        "runs",
+        "pairs",
+        "outcome_mean",
+        "outcome_median",
+        "effect",
+        "effect_sd",
+        "effect_ci_low",
+        "effect_ci_high",
+        "p_best",
+        "regret",
+        "best_policy",
+        "euros_spent_mean",
+        "points_per_million_eur",
+        "ppm_ci_low",
+        "ppm_ci_high",
+        "worst_future",
+        "worst_effect",
+        "max_regret",
+        "mean_regret",
+        "rank",
+    ]
+    if o.empty:
+        return pd.DataFrame(columns=cols)
+    base = (
+        o.groupby(["context", "policy"], as_index=False)
+        .agg(
+            future=("future", "first"),
+            runs=("run", "size"),
+            outcome_mean=("value", "mean"),
+            outcome_median=("value", "median"),
+        )
+        .merge(
+            eff.rename(
+                columns={
+                    "n": "pairs",
+                    "sd": "effect_sd",
+                    "ci_low": "effect_ci_low",
+                    "ci_high": "effect_ci_high",
+                }
+            ).drop(columns=["se"]),
+            on=["context", "policy"],
+            how="left",
+        )
+        .merge(
+            reg[["context", "policy", "regret", "best_policy"]],
+            on=["context", "policy"],
+            how="left",
+        )
+        .merge(pb, on=["context", "policy"], how="left")
+    )
+    spend = data.spending.groupby(["context", "policy"], as_index=False).agg(
+        euros_spent_mean=("euros", "mean")
+    )
+    base = base.merge(spend, on=["context", "policy"], how="left")
+    base = base.merge(
+        ce[["context", "policy", "points_per_million", "ppm_ci_low", "ppm_ci_high"]].rename(
+            columns={"points_per_million": "points_per_million_eur"}
+        ),
+        on=["context", "policy"],
+        how="left",
+    )
+    is_base = base["policy"] == fx.BASELINE
+    base.loc[is_base, "effect"] = 0.0
+    overall = rank.rename(columns={"mean_effect": "effect", "worst_context": "worst_future"})
+    overall = overall.drop(columns=["contexts"])
+    overall["context"] = ALL_CONTEXTS
+    overall["future"] = ALL_CONTEXTS
+    runs_all = o.groupby("policy", as_index=False).agg(
+        runs=("run", "size"), outcome_mean=("value", "mean"), outcome_median=("value", "median")
+    )
+    spend_all = data.spending.groupby("policy", as_index=False).agg(
+        euros_spent_mean=("euros", "mean")
+    )
+    overall = overall.merge(runs_all, on="policy", how="left").merge(
+        spend_all, on="policy", how="left"
+    )
+    millions = overall["euros_spent_mean"].where(overall["euros_spent_mean"] > 0) / 1e6
+    overall["points_per_million_eur"] = overall["effect"] / millions
+    out = pd.concat([base, overall], ignore_index=True)
+    for c in cols:
+        if c not in out:
+            out[c] = np.nan
+    return out[cols]
