@@ -129,7 +129,7 @@ class CohesionModel(mesa.Model):
 
         if start is None:
             for _ in progress_bar(range(run_cfg.burn_in), "burn-in", "week", enabled=progress):
-                self._rules()
+                self.week()  # the same week, off Mesa's clock, with no policy or future yet
         else:
             self.tension[:] = start.arrays["tension"]
             self.government.position = float(start.meta["government_position"])
@@ -154,9 +154,6 @@ class CohesionModel(mesa.Model):
     def week(self) -> None:
         """One week: institutions act, citizens meet, the rules run."""
         self.agents.do("step")  # government, municipalities, intervention teams
-        self._rules()
-
-    def _rules(self) -> None:
         self._ties = None
         check_state(self, "an intervention or shock")
         encounters = self.meet()

@@ -231,3 +231,17 @@ def test_final_state_has_one_row_per_citizen():
     } <= set(fs.columns)
     assert fs["citizen"].tolist() == list(range(600))
     assert set(fs["group"]) <= {"majority", "western_migration", "non_western_migration"}
+
+
+def test_the_burn_in_runs_the_same_week_as_the_horizon():
+    # With no policy and no shocks, burn-in weeks and measured weeks are the same weeks:
+    # 6 + 9 weeks end where 0 + 15 weeks end (institutions act in both).
+    a = api.run(small("burn_in=6", "steps=9", "seed=5")).model
+    b = api.run(small("burn_in=0", "steps=15", "seed=5")).model
+    np.testing.assert_array_equal(a.population.opinion, b.population.opinion)
+    np.testing.assert_array_equal(a.population.trust, b.population.trust)
+    assert a.government.position == b.government.position
+    # and the government moves during the burn-in
+    still = api.run(small("burn_in=6", "steps=0", "seed=5", "dynamics.trust.responsiveness=0"))
+    moved = api.run(small("burn_in=6", "steps=0", "seed=5"))
+    assert still.model.government.position != moved.model.government.position
