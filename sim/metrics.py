@@ -62,6 +62,7 @@ __all__ = [
     "TieSums",
     "compute_metrics",
     "esteban_ray",
+    "scope_means",
     "tie_stats",
 ]
 
@@ -395,6 +396,16 @@ def _cell_sums(
             tmax[c] = here[i]
         hist[c, min(int(xi * ER_BINS), ER_BINS - 1)] += 1
     return out, tmax, hist
+
+
+def scope_means(values: F64, scopes: Scopes) -> F64:
+    """The mean of one value per citizen in every scope (one pass over the citizens)."""
+    sums = np.bincount(scopes.cell, weights=values, minlength=scopes.n_cells)
+    counts = np.bincount(scopes.cell, minlength=scopes.n_cells).astype(np.float64)
+    out = np.zeros(len(scopes.names))
+    for labels, k, off in scopes.kinds:
+        out[off : off + k] = _safe_div(_grouped(labels, k, sums), _grouped(labels, k, counts))
+    return out
 
 
 def compute_metrics(

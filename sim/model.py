@@ -42,8 +42,9 @@ from sim.dynamics.tension import tension
 from sim.dynamics.trust import trust
 from sim.institutions import Government, Municipality
 from sim.interventions import build_policy
-from sim.metrics import METRICS, Scopes, TieSums, compute_metrics, tie_stats
+from sim.metrics import METRICS, Scopes, TieSums, compute_metrics, scope_means, tie_stats
 from sim.network import Network, build_network
+from sim.outcomes import EXTRA_METRICS
 from sim.population import Population, build_population
 from sim.progress import progress_bar
 from sim.shocks import build_future
@@ -125,6 +126,8 @@ class CohesionModel(mesa.Model):
         self.counters: Counter[str] = Counter()
         self._ties: tuple[F64, F64, F64] | None = None
         self.scopes = Scopes.of(pop)
+        self.extra_metrics = dict(EXTRA_METRICS)  # as registered when the model is built
+        self.metric_names: tuple[str, ...] = (*METRICS, *self.extra_metrics)
         self.events: list[Event] = []
 
         if start is None:
@@ -136,7 +139,9 @@ class CohesionModel(mesa.Model):
             self.streams.set_state(start.meta["streams"])
             self.counters.update(start.meta["counters"])
         self.record_steps = self._record_steps()
-        self.records = np.zeros((len(self.record_steps), len(METRICS), len(self.scopes.names)))
+        self.records = np.zeros(
+            (len(self.record_steps), len(self.metric_names), len(self.scopes.names))
+        )
         self._record_index = 0
         self._record()
         self._schedule_elections()
@@ -325,7 +330,9 @@ class CohesionModel(mesa.Model):
         names = [s for s, keep in zip(self.scopes.names, rep, strict=True) if keep]
         done = self._record_index
         records = self.records[:done][:, :, rep]
-        return timeseries_table(self.record_steps[:done], records, METRICS, names, self.events)
+        return timeseries_table(
+            self.record_steps[:done], records, self.metric_names, names, self.events
+        )
 
     def tables(self) -> RunTables:
         """The run's tables so far: time series, final state, events."""
@@ -347,9 +354,13 @@ class CohesionModel(mesa.Model):
         i = self._record_index
         if i >= len(self.record_steps) or self.record_steps[i] != self.steps:
             return
-        self.records[i] = compute_metrics(
+        built_in = len(METRICS)
+        self.records[i, :built_in] = compute_metrics(
             self.population, self.network, self.tension, self.scopes, self.tie_stats()
         )
+        for j, metric in enumerate(self.extra_metrics.values(), start=built_in):
+            values = np.asarray(metric.values(self), dtype=np.float64)
+            self.records[i, j] = scope_means(values, self.scopes)
         self._record_index += 1
 
     # ------------------------------------------------------------------ events

@@ -10,11 +10,20 @@ domain, and the three domains averaged (x 100).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.registry import Registry
 
 __all__ = [
     "DOMAINS",
+    "EXTRA_METRICS",
     "OUTCOMES",
+    "CitizenMetric",
     "Outcome",
     "components",
     "higher_is_better",
@@ -150,6 +159,27 @@ DOMAINS: dict[str, tuple[str, ...]] = {
 }
 
 
+@dataclass(frozen=True)
+class CitizenMetric:
+    """An extra metric: a value per citizen, recorded as its mean in every scope.
+
+    Attributes:
+        outcome: its declaration (name, label, unit, direction).
+        values: ``model -> array`` of one number per citizen, read each recorded week.
+    """
+
+    outcome: Outcome
+    values: Callable[[Any], NDArray[np.float64]]
+
+
+#: Extra metrics by name, recorded in every run after the built-in ones: registered
+#: in-process (``EXTRA_METRICS.register(name, CitizenMetric(...))``) or by plug-ins
+#: (entry-point group ``cohesion_sim.metrics``).
+EXTRA_METRICS: Registry[CitizenMetric] = Registry(
+    "metric", "cohesion_sim.metrics", lambda obj: isinstance(obj, CitizenMetric)
+)
+
+
 def components() -> dict[str, Outcome]:
     """The cohesion index's components, by component name."""
     return {o.component: o for o in OUTCOMES.values() if o.component is not None}
@@ -158,6 +188,8 @@ def components() -> dict[str, Outcome]:
 def label(name: str) -> str:
     """An outcome's label (other metrics, e.g. events: their name in words)."""
     o = OUTCOMES.get(name)
+    if o is None and name in EXTRA_METRICS:
+        o = EXTRA_METRICS[name].outcome
     return o.label if o is not None else name.replace("_", " ")
 
 
