@@ -15,7 +15,7 @@ import yaml
 from sim import api
 from sim.analysis import studies
 from sim.config import ConfigError, RunConfig, TargetConfig
-from sim.interventions import INTERVENTIONS, uncertainties
+from sim.interventions import INTERVENTIONS
 from sim.interventions.base import choose
 from sim.interventions.listening_government import weighted_median
 from sim.interventions.target import select
@@ -23,6 +23,7 @@ from sim.metrics import METRICS
 from sim.model import CohesionModel
 from sim.prepare import prepare
 from sim.state import capture
+from sim.uncertainty import registered_ranges
 
 from .conftest import ROOT
 
@@ -537,7 +538,8 @@ def test_bad_policy_values_are_refused(overrides, key, says):
 def test_uncertainty_ranges_cover_the_defaults():
     for name in POLICIES:
         typed = prepare(api.compose([f"policy={name}"]))
-        for key, (lo, hi) in uncertainties(typed.policy).items():
+        for key, r in registered_ranges(typed, INTERVENTIONS).items():
+            lo, hi = r.low, r.high
             iv_name = key.split(".")[2]
             pname = key.rsplit(".", 1)[1]
             iv = typed.policy.interventions[iv_name]

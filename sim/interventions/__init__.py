@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sim.config import PolicyConfig
 from sim.interventions.base import CitizenIntervention, Intervention
 from sim.interventions.canvassing import Canvassing
 from sim.interventions.co_coaching import CoCoaching
@@ -43,7 +42,6 @@ __all__ = [
     "Param",
     "Policy",
     "build_policy",
-    "uncertainties",
 ]
 
 
@@ -92,17 +90,3 @@ def build_policy(model: CohesionModel) -> Policy:
         for name, iv in cfg.interventions.items()
     ]
     return Policy(cfg.name, cfg.budget, made)
-
-
-def uncertainties(policy: PolicyConfig) -> dict[str, tuple[float, float]]:
-    """The uncertainty range of every effect parameter of a policy, by config key.
-
-    Keys are ``policy.interventions.<name>.effect.<param>``, for sampling in a sweep.
-    """
-    out: dict[str, tuple[float, float]] = {}
-    for name, iv in policy.interventions.items():
-        cls = INTERVENTIONS[iv.kind]
-        mode = iv.mode or cls.modes[0]
-        for pname, spec in cls.params.items():
-            out[f"policy.interventions.{name}.effect.{pname}"] = spec.range(mode)
-    return out
