@@ -47,6 +47,7 @@ from omegaconf import DictConfig
 
 from sim.analysis.sensitivity import Size, base_config, with_values
 from sim.config import UncertaintyConfig
+from sim.datafiles import data_file
 from sim.model import CohesionModel
 from sim.prepare import prepare
 from sim.run import run
@@ -65,16 +66,7 @@ __all__ = [
 ]
 
 
-def _data_file(name: str) -> Path:
-    """A file of ``data/``: the repository's in a checkout, else the copy in the package."""
-    pkg = Path(__file__).resolve().parents[1]
-    for candidate in (pkg.parent / "data" / name, pkg / "_data" / name):
-        if candidate.is_file():
-            return candidate
-    return pkg.parent / "data" / name  # named in the error if neither exists
-
-
-CBS_DATA = _data_file("cbs_trust_parliament.csv")
+CBS_DATA = data_file("cbs_trust_parliament.csv")
 #: Week 1 of the model starts on this Monday (the first week of January 2020).
 WEEK_ONE = date(2019, 12, 30)
 #: A citizen trusts parliament when trust exceeds this.

@@ -1,0 +1,152 @@
+"""Real places: the 342 municipalities of 2024, their districts, and their boundaries.
+
+Read through one loader from the package's data files (sources in ``data/README.md``):
+
+- ``municipalities_2024.csv``: CBS code (``GM0363``), name (CBS spelling), province and
+  inhabitants on 1 January 2024 (CBS 85984NED, summing to 17,942,942);
+- ``districts_2024.csv``: the districts (wijken, ``WK036300``) of each municipality and
+  their inhabitants on 1 January 2024 (85984NED; CBS rounds district counts to fives);
+- ``gemeente_2024.geojson``: generalised 2024 municipal boundaries with CBS codes, for maps.
+
+A municipality is named by its code or its name; names match whatever their case and
+accents (``'s-gravenhage``, ``Sudwest-Fryslan``), and the common names ``Den Haag`` and
+``Den Bosch`` are understood. An unknown one is refused in one line
+that names the closest matches.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import unicodedata
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from sim.config import ConfigError
+from sim.datafiles import DataError, data_file
+
+__all__ = [
+    "MUNICIPALITIES_FILE",
+    "ORIGINS",
+    "boundaries",
+    "composition",
+    "districts",
+    "find_municipality",
+    "municipalities",
+]
+
+MUNICIPALITIES_FILE = "municipalities_2024.csv"
+#: Names in common use that are not CBS's (folded: lower case, no accents).
+ALIASES = {"den haag": "GM0518", "the hague": "GM0518", "den bosch": "GM0796"}
+DISTRICTS_FILE = "districts_2024.csv"
+COMPOSITION_FILE = "municipal_composition.csv"
+#: The CBS herkomst counts per municipality and district (1 January 2024).
+ORIGINS = ("origin_netherlands", "origin_europe", "origin_outside_europe")
+BOUNDARIES_FILE = "gemeente_2024.geojson"
+
+
+def _read_csv(name: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    path = data_file(name)
+    text = ("code", "name", "province", "province_code", "municipality")
+    try:
+        df = pd.read_csv(path, dtype={c: str for c in columns if c in text})
+    except (OSError, ValueError, pd.errors.ParserError) as e:
+        raise DataError(f"data file {path} cannot be read ({type(e).__name__}: {e})") from e
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DataError(f"data file {path} is damaged: no column {', '.join(missing)}")
+    counts = [c for c in columns if c == "population" or c.startswith("origin_")]
+    for col in counts:
+        values = pd.to_numeric(df[col], errors="coerce")
+        if values.isna().any() or (values < 0).any():
+            raise DataError(f"data file {path} is damaged: a {col} is missing or negative")
+        df[col] = values.astype(np.int64)
+    return df
+
+
+@cache
+def municipalities() -> pd.DataFrame:
+    """The 342 municipalities of 2024: code, name, province, province_code, population.
+
+    Raises:
+        DataError: if the file is missing or damaged (naming it).
+    """
+    df = _read_csv(MUNICIPALITIES_FILE, ("code", "name", "province", "province_code", "population"))
+    if df["code"].duplicated().any() or not df["code"].str.fullmatch(r"GM\d{4}").all():
+        raise DataError(f"data file {MUNICIPALITIES_FILE} is damaged: codes must be unique GMnnnn")
+    if (df["population"] <= 0).any():
+        raise DataError(f"data file {MUNICIPALITIES_FILE} is damaged: a municipality is empty")
+    return df.reset_index(drop=True)
+
+
+@cache
+def composition() -> pd.DataFrame:
+    """Each municipality's composition (data/README.md), indexed by code."""
+    df = _read_csv(COMPOSITION_FILE, ("code", *ORIGINS, "quality_origin"))
+    if set(df["code"]) != set(municipalities()["code"]):
+        raise DataError(f"data file {COMPOSITION_FILE} is damaged: not the 342 municipalities")
+    return df.set_index("code")
+
+
+@cache
+def districts() -> pd.DataFrame:
+    """The districts (wijken) of 2024: code, municipality (its code), population, origins."""
+    df = _read_csv(DISTRICTS_FILE, ("code", "municipality", "population", *ORIGINS))
+    unknown = set(df["municipality"]) - set(municipalities()["code"])
+    if unknown:
+        raise DataError(
+            f"data file {DISTRICTS_FILE} is damaged: unknown municipality {sorted(unknown)[0]}"
+        )
+    return df
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, for matching names."""
+    plain = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in plain if not unicodedata.combining(c)).lower().strip()
+
+
+def find_municipality(name: str, key: str = "population.municipality") -> str:
+    """The code of the municipality named ``name`` (a code or a name).
+
+    Raises:
+        ConfigError: for no such municipality, naming the closest matches.
+    """
+    df = municipalities()
+    wanted = _fold(str(name))
+    by_code = {c.lower(): c for c in df["code"]}
+    if wanted in by_code:
+        return by_code[wanted]
+    by_name = {_fold(n): c for n, c in zip(df["name"], df["code"], strict=True)}
+    if wanted in by_name:
+        return by_name[wanted]
+    if wanted in ALIASES:
+        return ALIASES[wanted]
+    label = dict(zip(df["code"], df["name"], strict=True))
+    close = difflib.get_close_matches(wanted, list(by_name) + list(by_code), n=3, cutoff=0.5)
+    codes = list(dict.fromkeys(by_name.get(c) or by_code[c] for c in close))
+    hint = ", ".join(f"{label[c]} ({c})" for c in codes) if codes else "none close"
+    raise ConfigError(key, f"unknown municipality {name!r}; closest: {hint}")
+
+
+def _rings(geometry: dict[str, Any]) -> list[NDArray[np.float64]]:
+    kind = geometry.get("type")
+    coords = geometry.get("coordinates", [])
+    polygons = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
+    return [np.asarray(ring, dtype=np.float64) for poly in polygons for ring in poly]
+
+
+@cache
+def boundaries() -> dict[str, list[NDArray[np.float64]]]:
+    """Each municipality's boundary rings (lon, lat in degrees), by CBS code."""
+    path = data_file(BOUNDARIES_FILE)
+    try:
+        features = json.loads(path.read_text())["features"]
+        out = {f["properties"]["statcode"]: _rings(f["geometry"]) for f in features}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise DataError(f"data file {path} is damaged ({type(e).__name__}: {e})") from e
+    return out
