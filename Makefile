@@ -15,7 +15,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 \
 
 LINT_DIRS := $(wildcard sim tests benchmarks hydra_plugins tools)
 
-.PHONY: run test test-all lint bench clean venv
+.PHONY: run test test-all lint bench clean venv mutate
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "error: Python >= 3.12 not found; install it or pass PYTHON=/path/to/python3.12" >&2; exit 1; fi
@@ -46,5 +46,11 @@ lint: venv
 bench: venv
 	$(PY) -m benchmarks.run $(ARGS)
 
+# Mutation testing of the core (about an hour here; docs/testing.md): mutmut over the rules,
+# metrics, accounting, config checks, results and resume, then the hand-made mutants.
+mutate: venv
+	$(PY) -m tools.mutate --fresh $(ARGS)
+	$(PY) -m tools.named_mutants
+
 clean:
-	rm -rf $(VENV) outputs multirun .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) outputs multirun build .pytest_cache .mypy_cache .ruff_cache

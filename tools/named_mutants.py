@@ -12,9 +12,9 @@ and does not see module-level constants. Every mutant here must be killed.
 
 Usage::
 
-    python tools/named_mutants.py            # all of them
-    python tools/named_mutants.py -k metrics # those whose name contains "metrics"
-    python tools/named_mutants.py --list
+    python -m tools.named_mutants            # all of them
+    python -m tools.named_mutants -k metrics # those whose name contains "metrics"
+    python -m tools.named_mutants --list
 """
 
 from __future__ import annotations
@@ -145,7 +145,8 @@ MUTANTS: tuple[Mutant, ...] = (
 )
 
 
-def _copy_project(dest: Path, root: Path) -> None:
+def copy_project(dest: Path, root: Path = ROOT) -> None:
+    """Copy the project's files into ``dest`` (keeping modification times)."""
     for name in COPY:
         src = root / name
         if src.exists():
@@ -169,7 +170,7 @@ def run(mutant: Mutant, workdir: Path, project: Path = ROOT) -> tuple[str, float
     Returns ('killed' | 'survived', seconds).
     """
     root = workdir / mutant.name
-    _copy_project(root, project)
+    copy_project(root, project)
     _apply(root, mutant)
     env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
     tests = [t for t in mutant.tests if (root / t).exists()]
