@@ -63,31 +63,49 @@ class GroupConfig:
     """A population group: its share and its initial opinion distribution.
 
     Attributes:
-        share: fraction of citizens in the group (0-1); shares are normalised to sum to 1.
+        share: fraction of citizens in the group (0-1) in synthetic places; shares are
+            normalised to sum to 1.
+        origin: in real places, the CBS origin whose measured count gives the group's
+            share in each municipality and district: ``netherlands``, ``europe`` (outside
+            the Netherlands) or ``outside_europe`` (data/README.md); None in synthetic
+            places.
         opinion_mean: mean initial opinion (0-1).
         opinion_sd: spread of the initial opinion (>= 0); opinions are clipped to [0, 1].
     """
 
     share: float = 1.0
+    origin: str | None = None
     opinion_mean: float = 0.5
     opinion_sd: float = 0.15
 
 
 @dataclass
 class PopulationConfig:
-    """The synthetic population.
+    """The population: synthetic places, or real municipalities of 2024.
 
     Attributes:
-        size: number of citizens (>= 2).
-        municipalities: number of municipalities (>= 1, at most size).
+        places: ``synthetic`` (municipalities and neighbourhoods made up from the keys
+            below), ``netherlands`` (the 342 municipalities of 2024, in proportion to their
+            inhabitants, their districts as neighbourhoods) or ``municipality`` (one real
+            municipality, named by ``municipality``).
+        municipality: the municipality of ``places: municipality``: a CBS code
+            (``GM0518``) or a name (``'s-Gravenhage``, ``Den Haag``; case and accents
+            ignored).
+        size: inhabitants the population stands for (>= 2); None in real places for their
+            real number (CBS, 1 January 2024).
+        fraction: the share of ``size`` simulated, in (0, 1]: the model has
+            round(size x fraction) citizens, each standing for 1 / fraction inhabitants.
+        municipalities: number of municipalities (>= 1, at most size), synthetic places.
         municipality_sizes: ``equal`` or ``lognormal`` (heavy-tailed, see sigma).
         municipality_size_sigma: log-scale spread of lognormal municipality sizes (> 0).
         min_municipality_size: smallest municipality for ``lognormal`` sizes (>= 1).
         max_municipality_size: if set, the largest municipality for ``lognormal`` sizes;
             the smallest and largest are then exactly min and max (sigma is implied).
-        neighbourhood_size: mean citizens per neighbourhood (>= 2).
+        neighbourhood_size: mean citizens per neighbourhood (>= 2), synthetic places (real
+            ones have their districts).
         groups: the groups by name.
-        segregation: how strongly groups concentrate by neighbourhood (0 = mixed, <1).
+        segregation: how strongly groups concentrate by neighbourhood (0 = mixed, <1), in
+            synthetic places (real ones have their districts' measured composition).
         opinion_init: ``group`` (per-group means and spreads) or ``uniform`` on [0, 1].
         trust_mean: mean initial trust in institutions (0-1).
         trust_sd: spread of initial trust (>= 0).
@@ -100,8 +118,11 @@ class PopulationConfig:
         participation_mean: mean initial participation propensity (0-1).
     """
 
-    size: int = 10_000
-    municipalities: int = 4
+    places: str = "municipality"
+    municipality: str | None = "Almere"
+    size: int | None = 10_000
+    fraction: float = 1.0
+    municipalities: int = 1
     municipality_sizes: str = "equal"
     municipality_size_sigma: float = 1.0
     min_municipality_size: int = 1

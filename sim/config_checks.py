@@ -32,6 +32,7 @@ from sim.config import (
     TargetConfig,
     dotted,
 )
+from sim.places import chosen, citizens, find_municipality, inhabitants
 
 __all__ = [
     "CODE_HINT",
@@ -119,41 +120,45 @@ def _unit(prefix: str, obj: Any, names: Iterable[str]) -> None:
         _range(f"{prefix}.{name}", getattr(obj, name), 0.0, 1.0)
 
 
-def _check_population(p: PopulationConfig) -> None:
-    _range("population.size", p.size, 2, 2**31 - 1)  # citizen ids are int32
-    _range("population.municipalities", p.municipalities, 1, p.size)
-    _choice("population.municipality_sizes", p.municipality_sizes, ("equal", "lognormal"))
-    _range("population.municipality_size_sigma", p.municipality_size_sigma, 0.0, lo_open=True)
-    _range("population.min_municipality_size", p.min_municipality_size, 1)
-    if p.municipality_sizes == "lognormal" and p.min_municipality_size * p.municipalities > p.size:
-        raise ConfigError(
-            "population.min_municipality_size",
-            f"times municipalities ({p.municipalities}) must not exceed population.size "
-            f"({p.size}), got {p.min_municipality_size}",
-        )
-    hi, lo, m = p.max_municipality_size, p.min_municipality_size, p.municipalities
-    if hi is not None and p.municipality_sizes == "lognormal" and m > 1:
-        _range("population.max_municipality_size", hi, lo, p.size)
-        if not (m - 1) * lo + hi <= p.size <= lo + (m - 1) * hi:
+PLACES = ("synthetic", "netherlands", "municipality")
+#: The CBS origins a group of real places stands for (data/README.md).
+ORIGINS = ("netherlands", "europe", "outside_europe")
+MAX_CITIZENS = 2**31 - 1  # citizen ids are int32
+
+
+def _check_population(p: PopulationConfig) -> int:
+    """Check the population; the number of citizens it makes."""
+    _choice("population.places", p.places, PLACES)
+    _range("population.fraction", p.fraction, 0.0, 1.0, lo_open=True)
+    real = p.places != "synthetic"
+    if p.places == "municipality":
+        if p.municipality is None:
             raise ConfigError(
-                "population.max_municipality_size",
-                f"with {m} municipalities of {lo} to {hi} citizens the total must be between "
-                f"{(m - 1) * lo + hi} and {lo + (m - 1) * hi}, got population.size={p.size}",
+                "population.municipality",
+                "must name a municipality for places: municipality (a CBS code such as "
+                "GM0518, or a name such as 's-Gravenhage)",
             )
+        find_municipality(p.municipality)
+    if p.size is None and not real:
+        raise ConfigError(
+            "population.size",
+            "must be a number for synthetic places (null stands for the real number of "
+            "inhabitants, for real places)",
+        )
+    if p.size is not None:
+        _range("population.size", p.size, 2, MAX_CITIZENS)
+    n = citizens(p)
+    low = 342 if p.places == "netherlands" else 2
+    if not low <= n <= MAX_CITIZENS:
+        raise ConfigError(
+            "population.fraction",
+            f"gives {n:,} citizens ({p.fraction:g} of {inhabitants(p):,} inhabitants); "
+            f"a population needs {_num(low)} to {_num(MAX_CITIZENS)}",
+        )
+    if not real:
+        _check_synthetic_places(p, n)
     _range("population.neighbourhood_size", p.neighbourhood_size, 2)
-    if not p.groups:
-        raise ConfigError("population.groups", "must name at least one group")
-    if len(p.groups) > 127:
-        raise ConfigError("population.groups", f"at most 127 groups, got {len(p.groups)}")
-    total = 0.0
-    for name, g in p.groups.items():
-        key = f"population.groups.{name}"
-        _range(f"{key}.share", g.share, 0.0, 1.0)
-        _range(f"{key}.opinion_mean", g.opinion_mean, 0.0, 1.0)
-        _range(f"{key}.opinion_sd", g.opinion_sd, 0.0, 1.0)
-        total += g.share
-    if total <= 0.0:
-        raise ConfigError("population.groups", "the shares must not all be 0")
+    _check_groups(p, real)
     _range("population.segregation", p.segregation, 0.0, 1.0, hi_open=True)
     _choice("population.opinion_init", p.opinion_init, ("group", "uniform"))
     _unit(
@@ -171,6 +176,54 @@ def _check_population(p: PopulationConfig) -> None:
             "participation_mean",
         ),
     )
+    return n
+
+
+def _check_synthetic_places(p: PopulationConfig, n: int) -> None:
+    _range("population.municipalities", p.municipalities, 1, n)
+    _choice("population.municipality_sizes", p.municipality_sizes, ("equal", "lognormal"))
+    _range("population.municipality_size_sigma", p.municipality_size_sigma, 0.0, lo_open=True)
+    _range("population.min_municipality_size", p.min_municipality_size, 1)
+    if p.municipality_sizes == "lognormal" and p.min_municipality_size * p.municipalities > n:
+        raise ConfigError(
+            "population.min_municipality_size",
+            f"times municipalities ({p.municipalities}) must not exceed the citizens "
+            f"({n}), got {p.min_municipality_size}",
+        )
+    hi, lo, m = p.max_municipality_size, p.min_municipality_size, p.municipalities
+    if hi is not None and p.municipality_sizes == "lognormal" and m > 1:
+        _range("population.max_municipality_size", hi, lo, n)
+        if not (m - 1) * lo + hi <= n <= lo + (m - 1) * hi:
+            raise ConfigError(
+                "population.max_municipality_size",
+                f"with {m} municipalities of {lo} to {hi} citizens the total must be between "
+                f"{(m - 1) * lo + hi} and {lo + (m - 1) * hi}, got {n} citizens",
+            )
+
+
+def _check_groups(p: PopulationConfig, real: bool) -> None:
+    if not p.groups:
+        raise ConfigError("population.groups", "must name at least one group")
+    if len(p.groups) > 127:
+        raise ConfigError("population.groups", f"at most 127 groups, got {len(p.groups)}")
+    total = 0.0
+    for name, g in p.groups.items():
+        key = f"population.groups.{name}"
+        _range(f"{key}.share", g.share, 0.0, 1.0)
+        if g.origin is not None:
+            _choice(f"{key}.origin", g.origin, ORIGINS)
+        _range(f"{key}.opinion_mean", g.opinion_mean, 0.0, 1.0)
+        _range(f"{key}.opinion_sd", g.opinion_sd, 0.0, 1.0)
+        total += g.share
+    if total <= 0.0:
+        raise ConfigError("population.groups", "the shares must not all be 0")
+    origins = sorted(str(g.origin) for g in p.groups.values())
+    if real and origins != sorted(ORIGINS):
+        raise ConfigError(
+            "population.groups",
+            f"real places need one group for each CBS origin ({', '.join(ORIGINS)}), "
+            f"given by its origin key; got {', '.join(origins)}",
+        )
 
 
 def _check_network(n: NetworkConfig, size: int) -> None:
@@ -265,11 +318,18 @@ def _unknown_kind(key: str, kind: str, what: str, registered: Iterable[str]) -> 
     return ConfigError(key, f"unknown {what} {kind!r}; registered: {names}{hint}")
 
 
+def _codes(p: PopulationConfig) -> list[str]:
+    """The codes of a population's municipalities (indices as text in synthetic places)."""
+    if p.places == "synthetic":
+        return [str(m) for m in range(p.municipalities)]
+    return list(chosen(p)["code"])
+
+
 def _check_scope(key: str, scope: str, accepted: tuple[str, ...], cfg: RunConfig) -> None:
     """Check a shock's scope against the kinds of scope its shock accepts."""
     forms = {
         "all": "all",
-        "municipality": "municipality:<index> or municipality:random",
+        "municipality": "municipality:<index or code> or municipality:random",
         "group": "group:<name>",
     }
     allowed = " or ".join(forms[a] for a in accepted)
@@ -277,10 +337,13 @@ def _check_scope(key: str, scope: str, accepted: tuple[str, ...], cfg: RunConfig
     if kind not in accepted or (kind == "all") == bool(value):
         raise ConfigError(key, f"must be {allowed}, got {scope!r}")
     if kind == "municipality" and value != "random":
-        n = cfg.population.municipalities
-        if not value.isdigit() or int(value) >= n:
+        codes = _codes(cfg.population)
+        if not (value.isdigit() and int(value) < len(codes)) and value not in codes:
+            named = f" or a code ({', '.join(codes[:3])}, ...)" if codes[0].startswith("GM") else ""
             raise ConfigError(
-                key, f"must name a municipality index 0-{n - 1} or 'random', got {value!r}"
+                key,
+                f"must name a municipality index 0-{len(codes) - 1}{named} or 'random', "
+                f"got {value!r}",
             )
     if kind == "group" and value not in cfg.population.groups:
         raise ConfigError(
@@ -339,7 +402,7 @@ def _check_target(key: str, t: TargetConfig, pop: PopulationConfig) -> None:
         if not t.municipalities:
             raise ConfigError(f"{key}.municipalities", "must name at least one, or be null")
         for i, m in enumerate(t.municipalities):
-            _range(f"{key}.municipalities[{i}]", m, 0, pop.municipalities - 1)
+            _range(f"{key}.municipalities[{i}]", m, 0, len(_codes(pop)) - 1)
     _choice(f"{key}.neighbourhoods", t.neighbourhoods, TARGET_NEIGHBOURHOODS)
     _range(f"{key}.k", t.k, 1)
     if t.group is not None:
@@ -397,8 +460,8 @@ def check(cfg: RunConfig, kinds: Kinds) -> RunConfig:
     _range("steps", cfg.steps, 0, 1_000_000)
     _range("burn_in", cfg.burn_in, 0, 1_000_000)
     _range("metrics_every", cfg.metrics_every, 1)
-    _check_population(cfg.population)
-    _check_network(cfg.network, cfg.population.size)
+    n = _check_population(cfg.population)
+    _check_network(cfg.network, n)
     _check_dynamics(cfg.dynamics)
     i = cfg.dynamics.influence
     if (

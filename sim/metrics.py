@@ -1,11 +1,12 @@
 """Cohesion measures: pure functions of state, computed per scope in one vectorised pass.
 
-A scope is a set of citizens: ``all``, ``municipality:<id>``, ``group:<name>`` and
-``vulnerable:yes``. Every measure is computed for every scope from grouped sums: one
-``np.bincount`` per quantity over the finest partition of citizens (municipality x
-group x vulnerable, a few thousand cells for the whole country), then cheap sums of
-those cells into each scope. So the cost is one pass over the citizens per quantity,
-whatever the number of scopes and kinds of scope.
+A scope is a set of citizens: ``all``, ``municipality:<code>`` (CBS ``GMnnnn`` in real
+places, the index in synthetic ones), ``group:<name>`` and ``vulnerable:yes``. Every
+measure is computed for every scope from grouped sums: one ``np.bincount`` per quantity
+over the finest partition of citizens (municipality x group x vulnerable, a few thousand
+cells for the whole country), then cheap sums of those cells into each scope. So the
+cost is one pass over the citizens per quantity, whatever the number of scopes and
+kinds of scope.
 
 Measures (their labels, units and directions: :mod:`sim.outcomes`):
 
@@ -117,10 +118,8 @@ class Scopes:
             names.extend(label_names)
 
         add(np.zeros(n, dtype=np.int64), ["all"])
-        add(
-            pop.municipality.astype(np.int64),
-            [f"municipality:{m}" for m in range(pop.n_municipalities)],
-        )
+        codes = pop.municipality_codes or tuple(str(m) for m in range(pop.n_municipalities))
+        add(pop.municipality.astype(np.int64), [f"municipality:{c}" for c in codes])
         if len(pop.group_names) > 1:
             add(pop.group.astype(np.int64), [f"group:{g}" for g in pop.group_names])
         vul = pop.vulnerable

@@ -379,4 +379,4 @@ class CohesionModel(mesa.Model):
             np.bincount(pop.municipality, minlength=k), 1
         )
         for m in range(k):
-            self.log("turnout", f"municipality:{m}", float(share[m]))
+            self.log("turnout", pop.municipality_scope(m), float(share[m]))

@@ -26,16 +26,19 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from sim.config import ConfigError
+from sim.config import ConfigError, PopulationConfig
 from sim.datafiles import DataError, data_file
 
 __all__ = [
     "MUNICIPALITIES_FILE",
     "ORIGINS",
     "boundaries",
+    "chosen",
+    "citizens",
     "composition",
     "districts",
     "find_municipality",
+    "inhabitants",
     "municipalities",
 ]
 
@@ -150,3 +153,26 @@ def boundaries() -> dict[str, list[NDArray[np.float64]]]:
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise DataError(f"data file {path} is damaged ({type(e).__name__}: {e})") from e
     return out
+
+
+def chosen(cfg: PopulationConfig) -> pd.DataFrame:
+    """The real municipalities a population is made of (all 342, or the one named)."""
+    df = municipalities()
+    if cfg.places == "netherlands":
+        return df
+    code = find_municipality(str(cfg.municipality))
+    return df[df["code"] == code].reset_index(drop=True)
+
+
+def inhabitants(cfg: PopulationConfig) -> int:
+    """The inhabitants a population stands for: ``size``, or its places' real number."""
+    if cfg.size is not None:
+        return int(cfg.size)
+    if cfg.places == "synthetic":
+        raise ConfigError("population.size", "must be given for synthetic places")
+    return int(chosen(cfg)["population"].sum())
+
+
+def citizens(cfg: PopulationConfig) -> int:
+    """The citizens the model simulates: round(inhabitants x fraction)."""
+    return round(inhabitants(cfg) * cfg.fraction)

@@ -1,12 +1,22 @@
-"""Synthetic citizens as a structure of numpy arrays (no object per citizen).
+"""Citizens as a structure of numpy arrays (no object per citizen).
 
 Citizens are laid out contiguously by municipality, then neighbourhood, then group, so
-that a neighbourhood or a (neighbourhood, group) block is a slice. Municipality sizes are
-equal or lognormal (heavy-tailed, as Dutch municipalities are; see configs/population/
-netherlands.yaml for the facts they are drawn to match). Groups concentrate by
-neighbourhood: each neighbourhood's group composition is drawn from a Dirichlet
-distribution centred on the overall shares whose concentration falls as
-``segregation`` rises (0 = every neighbourhood mirrors the town).
+that a neighbourhood or a (neighbourhood, group) block is a slice. First the places are
+laid out (how many citizens of each group live in each neighbourhood), then each
+citizen's attributes are drawn from the population's own stream.
+
+- **Real places** (``places: netherlands`` or ``municipality``): the municipalities of
+  2024 with their districts as neighbourhoods, from CBS's counts (:mod:`sim.places`).
+  Nothing is drawn: each municipality gets its share of the citizens, each group its
+  share of the municipality (the municipality's measured origin counts), both by the
+  largest remainder; a group's citizens are spread over the districts in proportion to
+  the district's measured count of that origin, by cumulative rounding, so that every
+  (municipality, group) cell is exact and every (district, group) cell is within one
+  citizen of its share. Districts that get nobody are left out.
+- **Synthetic places**: municipality sizes equal or lognormal (heavy-tailed), and each
+  neighbourhood's group composition drawn from a Dirichlet distribution centred on the
+  overall shares, whose concentration falls as ``segregation`` rises (0 = every
+  neighbourhood mirrors the town).
 """
 
 from __future__ import annotations
@@ -16,9 +26,18 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import NDArray
 
+from sim import places
 from sim.config import PopulationConfig
 
-__all__ = ["Population", "build_population", "pinned_lognormal_sizes", "split_sizes"]
+__all__ = [
+    "Layout",
+    "Population",
+    "build_population",
+    "cumulative_round",
+    "pinned_lognormal_sizes",
+    "real_layout",
+    "split_sizes",
+]
 
 F64 = NDArray[np.float64]
 I32 = NDArray[np.int32]
@@ -43,6 +62,9 @@ class Population:
         participation: participation propensity [0, 1].
         group_names: names of the groups, in index order.
         neighbourhood_municipality: municipality of each neighbourhood.
+        municipality_codes: each municipality's code (CBS ``GMnnnn`` for real places, its
+            index as text for synthetic ones).
+        municipality_names: each municipality's name.
     """
 
     group: NDArray[np.int8]
@@ -61,6 +83,8 @@ class Population:
     participation: F64
     group_names: tuple[str, ...]
     neighbourhood_municipality: I32
+    municipality_codes: tuple[str, ...] = ()
+    municipality_names: tuple[str, ...] = ()
 
     @property
     def size(self) -> int:
@@ -85,14 +109,31 @@ class Population:
     def arrays(self) -> dict[str, np.ndarray]:
         """The per-citizen arrays by name (for snapshots and final_state)."""
         return {
-            f.name: getattr(self, f.name)
-            for f in fields(self)
-            if f.name not in ("group_names", "neighbourhood_municipality")
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_PER_CITIZEN
         }
+
+    def municipality_scope(self, m: int) -> str:
+        """The scope name of municipality ``m`` (``municipality:GM0363``, or its index)."""
+        codes = self.municipality_codes
+        return f"municipality:{codes[m] if codes else m}"
+
+    def municipality_index(self, value: str) -> int:
+        """The index of a municipality named by its index or its code."""
+        if value in self.municipality_codes:
+            return self.municipality_codes.index(value)
+        return int(value)
 
     def nbytes(self) -> int:
         """Bytes held by the per-citizen arrays."""
         return sum(a.nbytes for a in self.arrays().values())
+
+
+_NOT_PER_CITIZEN = (
+    "group_names",
+    "neighbourhood_municipality",
+    "municipality_codes",
+    "municipality_names",
+)
 
 
 def split_sizes(total: int, weights: F64) -> NDArray[np.int64]:
@@ -107,17 +148,19 @@ def split_sizes(total: int, weights: F64) -> NDArray[np.int64]:
     return base
 
 
-def _municipality_sizes(cfg: PopulationConfig, rng: np.random.Generator) -> NDArray[np.int64]:
+def _municipality_sizes(
+    cfg: PopulationConfig, n: int, rng: np.random.Generator
+) -> NDArray[np.int64]:
     m = cfg.municipalities
     if cfg.municipality_sizes == "equal" or m == 1:
-        return split_sizes(cfg.size, np.ones(m))
+        return split_sizes(n, np.ones(m))
     if cfg.max_municipality_size is not None:
         return pinned_lognormal_sizes(
-            cfg.size, m, cfg.min_municipality_size, cfg.max_municipality_size, rng
+            n, m, cfg.min_municipality_size, cfg.max_municipality_size, rng
         )
     # Heavy-tailed: lognormal weights, then shift so no municipality is below the minimum.
     w = rng.lognormal(0.0, cfg.municipality_size_sigma, m)
-    spare = cfg.size - cfg.min_municipality_size * m
+    spare = n - cfg.min_municipality_size * m
     return cfg.min_municipality_size + split_sizes(spare, w)
 
 
@@ -171,13 +214,106 @@ def _clipped_normal(rng: np.random.Generator, mean: F64 | float, sd: float, n: i
     return np.clip(rng.normal(mean, sd, n), 0.0, 1.0)
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Where the citizens live: how many of each group in each neighbourhood.
+
+    Attributes:
+        codes: each municipality's code.
+        names: each municipality's name.
+        nb_muni: each neighbourhood's municipality (int32).
+        counts: citizens per (neighbourhood, group), int64.
+    """
+
+    codes: tuple[str, ...]
+    names: tuple[str, ...]
+    nb_muni: I32
+    counts: NDArray[np.int64]
+
+
+def _synthetic_layout(
+    cfg: PopulationConfig, names: tuple[str, ...], rng: np.random.Generator
+) -> Layout:
+    shares = np.array([cfg.groups[g].share for g in names], dtype=np.float64)
+    shares = shares / shares.sum()
+    muni_sizes = _municipality_sizes(cfg, places.citizens(cfg), rng)
+    # Neighbourhoods per municipality, at least one each.
+    n_nb = np.maximum(1, np.rint(muni_sizes / cfg.neighbourhood_size)).astype(np.int64)
+    nb_muni = np.repeat(np.arange(cfg.municipalities, dtype=np.int32), n_nb)
+    nb_sizes = np.concatenate(
+        [split_sizes(int(s), np.ones(int(k))) for s, k in zip(muni_sizes, n_nb, strict=True)]
+    )
+    n_neigh = nb_sizes.shape[0]
+    # Group composition per neighbourhood: Dirichlet around the shares.
+    if cfg.segregation > 0.0 and len(names) > 1:
+        conc = (1.0 - cfg.segregation) / cfg.segregation * len(names)
+        comp = rng.dirichlet(np.maximum(shares * conc, 1e-9), size=n_neigh)
+    else:
+        comp = np.broadcast_to(shares, (n_neigh, len(names)))
+    counts = np.stack([split_sizes(int(s), c) for s, c in zip(nb_sizes, comp, strict=True)])
+    codes = tuple(str(m) for m in range(cfg.municipalities))
+    return Layout(codes, codes, nb_muni, counts)
+
+
+def cumulative_round(targets: F64) -> NDArray[np.int64]:
+    """Whole numbers for real ``targets`` (1-d), each within one of its target.
+
+    Rounds the running sums, not the parts, so the parts add up to the rounded total.
+    """
+    cum = np.rint(np.cumsum(targets))
+    return np.diff(np.concatenate([[0.0], cum])).astype(np.int64)
+
+
+def _spread(total: NDArray[np.int64], weights: F64) -> NDArray[np.int64]:
+    """Each group's citizens of a municipality over its districts (columns: groups)."""
+    out = np.zeros(weights.shape, dtype=np.int64)
+    for g in range(weights.shape[1]):
+        w = weights[:, g]
+        if w.sum() <= 0.0:
+            w = weights.sum(axis=1) + 1e-12  # nobody of that origin measured: by size
+        out[:, g] = cumulative_round(total[g] * w / w.sum())
+    return out
+
+
+def real_layout(cfg: PopulationConfig, names: tuple[str, ...]) -> Layout:
+    """The citizens of real municipalities and their districts (see the module docstring)."""
+    munis = places.chosen(cfg)
+    origins = [f"origin_{cfg.groups[g].origin}" for g in names]
+    comp = places.composition().loc[munis["code"], origins].to_numpy(dtype=np.float64)
+    dist = places.districts()
+    sizes = split_sizes(places.citizens(cfg), munis["population"].to_numpy(np.float64))
+    # every municipality keeps a citizen: at fractions so small that one would get none,
+    # the largest gives up the citizens that takes (the checks keep >= 1 per municipality)
+    sizes = np.maximum(sizes, 1)
+    sizes[np.argmax(sizes)] -= int(sizes.sum()) - places.citizens(cfg)
+    blocks: list[NDArray[np.int64]] = []
+    nb_muni: list[NDArray[np.int32]] = []
+    by_muni = dict(tuple(dist.groupby("municipality", sort=False)))
+    for m, (code, size) in enumerate(zip(munis["code"], sizes, strict=True)):
+        group_totals = split_sizes(int(size), comp[m])
+        d = by_muni.get(code)
+        weights = (
+            d[origins].to_numpy(dtype=np.float64) if d is not None else np.ones((1, len(names)))
+        )
+        counts = _spread(group_totals, weights)
+        counts = counts[counts.sum(axis=1) > 0]
+        blocks.append(counts)
+        nb_muni.append(np.full(counts.shape[0], m, dtype=np.int32))
+    return Layout(
+        tuple(munis["code"]),
+        tuple(munis["name"]),
+        np.concatenate(nb_muni),
+        np.concatenate(blocks),
+    )
+
+
 def build_population(
     cfg: PopulationConfig,
     dyn_confidence: float,
     confidence_spread: float,
     seed: np.random.SeedSequence,
 ) -> Population:
-    """Draw a synthetic population from its own stream.
+    """Lay out the places and draw the citizens' attributes from the population's stream.
 
     Args:
         cfg: the population config (already range-checked).
@@ -187,31 +323,16 @@ def build_population(
     """
     rng = np.random.default_rng(seed)
     names = tuple(cfg.groups)
-    shares = np.array([cfg.groups[g].share for g in names], dtype=np.float64)
-    shares = shares / shares.sum()
-
-    muni_sizes = _municipality_sizes(cfg, rng)
-    # Neighbourhoods per municipality, at least one each.
-    n_nb = np.maximum(1, np.rint(muni_sizes / cfg.neighbourhood_size)).astype(np.int64)
-    nb_muni = np.repeat(np.arange(cfg.municipalities, dtype=np.int32), n_nb)
-    nb_sizes = np.concatenate(
-        [split_sizes(int(s), np.ones(int(k))) for s, k in zip(muni_sizes, n_nb, strict=True)]
-    )
-    n_neigh = nb_sizes.shape[0]
-
-    # Group composition per neighbourhood: Dirichlet around the shares.
-    if cfg.segregation > 0.0 and len(names) > 1:
-        conc = (1.0 - cfg.segregation) / cfg.segregation * len(names)
-        comp = rng.dirichlet(np.maximum(shares * conc, 1e-9), size=n_neigh)
+    if cfg.places == "synthetic":
+        layout = _synthetic_layout(cfg, names, rng)
     else:
-        comp = np.broadcast_to(shares, (n_neigh, len(names)))
-    # Citizens per (neighbourhood, group), in neighbourhood-major order.
-    counts = np.stack([split_sizes(int(s), c) for s, c in zip(nb_sizes, comp, strict=True)])
-    flat = counts.ravel()
+        layout = real_layout(cfg, names)
+    n_neigh = layout.counts.shape[0]
+    flat = layout.counts.ravel()
     n = int(flat.sum())
     group = np.repeat(np.tile(np.arange(len(names), dtype=np.int8), n_neigh), flat)
-    neighbourhood = np.repeat(np.arange(n_neigh, dtype=np.int32), nb_sizes)
-    municipality = nb_muni[neighbourhood]
+    neighbourhood = np.repeat(np.arange(n_neigh, dtype=np.int32), layout.counts.sum(axis=1))
+    municipality = layout.nb_muni[neighbourhood]
 
     if cfg.opinion_init == "uniform":
         opinion = rng.random(n)
@@ -260,5 +381,7 @@ def build_population(
         online_share=online_share.astype(np.float64),
         participation=participation,
         group_names=names,
-        neighbourhood_municipality=nb_muni,
+        neighbourhood_municipality=layout.nb_muni,
+        municipality_codes=layout.codes,
+        municipality_names=layout.names,
     )

@@ -43,6 +43,8 @@ class StartState:
             **fields,
             group_names=tuple(self.meta["group_names"]),
             neighbourhood_municipality=a["neighbourhood_municipality"].copy(),
+            municipality_codes=tuple(self.meta.get("municipality_codes", ())),
+            municipality_names=tuple(self.meta.get("municipality_names", ())),
         )
 
     def network(self) -> Network:
@@ -71,6 +73,8 @@ def capture(model: CohesionModel) -> StartState:
     arrays["tension"] = model.tension.copy()
     meta = {
         "group_names": list(model.population.group_names),
+        "municipality_codes": list(model.population.municipality_codes),
+        "municipality_names": list(model.population.municipality_names),
         "random_mixing": model.network.random_mixing,
         "government_position": model.government.position,
         "streams": model.streams.state(),

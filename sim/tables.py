@@ -97,11 +97,14 @@ def timeseries_table(
 
 
 def final_state_table(pop: Population, tension: NDArray[np.float64], network: Network) -> pa.Table:
-    """One row per citizen: its arrays, its neighbourhood's tension and its degrees."""
+    """One row per citizen: its arrays and municipality code, tension and degrees."""
     cols: dict[str, Any] = {"citizen": np.arange(pop.size, dtype=np.int64)}
     names = np.array(pop.group_names, dtype=object)
     for k, v in pop.arrays().items():
         cols[k] = names[v] if k == "group" else v
+        if k == "municipality":
+            codes = pop.municipality_codes or tuple(str(m) for m in range(pop.n_municipalities))
+            cols["municipality_code"] = np.array(codes, dtype=object)[v]
     cols["tension"] = tension[pop.neighbourhood]
     cols["offline_degree"] = network.offline.degree
     cols["online_degree"] = network.online.degree

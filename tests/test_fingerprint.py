@@ -1,4 +1,4 @@
-"""Fingerprints: the numbers of eight small runs, pinned while the code around them changes.
+"""Fingerprints: the numbers of ten small runs, pinned while the code around them changes.
 
 Each case runs through the public run path and hashes the values of its output tables
 (rows sorted, numbers as float64, strings as UTF-8; not the file bytes, so a new pyarrow
@@ -7,7 +7,7 @@ or Parquet writer does not change it) and its ``config_hash``. The expected hash
 with. A deliberate change of the model's numbers updates that file in its own commit,
 saying why (``python -m tests.test_fingerprint --record``).
 
-Cost: about 10 s here (eight runs of a few hundred citizens and weeks).
+Cost: about 10 s here (ten runs of a few hundred to 1,800 citizens and a few weeks).
 """
 
 from __future__ import annotations
@@ -31,6 +31,14 @@ BASE = ["progress=false", "plot=false"]
 #: name -> overrides (the shared burn-in case runs two jobs of a sweep, see _shared).
 CASES: dict[str, list[str]] = {
     "default": ["population.size=800", "steps=10", "burn_in=6"],
+    "synthetic_town": ["population=synthetic", "population.size=800", "steps=10", "burn_in=6"],
+    "netherlands_small": [
+        "population=netherlands",
+        "population.fraction=0.0001",
+        "steps=4",
+        "burn_in=2",
+        "seed=7",
+    ],
     "integrated_crisis_2020": [
         "policy=integrated",
         "scenario=crisis_2020",

@@ -73,6 +73,15 @@ BAD_TYPED_PARAMS = [
 ]
 
 # Out-of-range numbers for the documented ranges (docs: configs/*.yaml and sim/config.py).
+#: Keys checked only for synthetic places (real ones have their municipalities).
+SYNTHETIC_ONLY = {
+    "population.municipalities",
+    "population.municipality_sizes",
+    "population.municipality_size_sigma",
+    "population.min_municipality_size",
+    "population.max_municipality_size",
+}
+
 OUT_OF_RANGE = [
     ("population.size", "1"),
     ("population.size", "0"),
@@ -113,6 +122,9 @@ UNKNOWN_OPTION = [(g, "no_such_option_zz") for g in GROUPS] + [
     ("network.kind", "small_world"),
     ("population.opinion_init", "bimodal"),
     ("population.municipality_sizes", "zipf"),
+    ("population.places", "europe"),
+    ("population.municipality", "Atlantis"),
+    ("population.groups.dutch.origin", "mars"),
     ("dynamics.influence.update", "async"),
     ("dynamics.influence.weighting", "cosine"),
     ("dynamics.bubbles.new_follow", "friends"),
@@ -123,7 +135,10 @@ CONTRADICTIONS = [
     ["dynamics.influence.negative_influence=true"],
     ["network=regular", "population.size=1001", "network.degree=3"],
     ["population.size=100", "network=regular", "network.degree=100"],
-    ["population.size=100", "population.municipalities=101"],
+    ["population=synthetic", "population.size=100", "population.municipalities=101"],
+    ["population=netherlands", "population.fraction=0.00001"],
+    ["population.places=municipality", "population.municipality=null"],
+    ["population=synthetic", "population.size=null"],
     [
         "network=random_mixing",
         "dynamics.influence.update=synchronous",
@@ -165,7 +180,8 @@ def test_the_fuzz_covers_at_least_fifty_kinds():
 
 @pytest.mark.parametrize(("key", "value"), BAD_TYPED_PARAMS)
 def test_wrong_types_and_non_finite_values(key, value):
-    _assert_refused([f"{key}={value}"], key)
+    synthetic = ["population=synthetic"] if key in SYNTHETIC_ONLY else []
+    _assert_refused([*synthetic, f"{key}={value}"], key)
 
 
 @pytest.mark.parametrize(
@@ -176,14 +192,16 @@ def test_wrong_types_and_non_finite_values(key, value):
     ],
 )
 def test_out_of_range(key, value):
-    msg = _assert_refused([f"{key}={value}"], key)
+    synthetic = ["population=synthetic"] if key in SYNTHETIC_ONLY else []
+    msg = _assert_refused([*synthetic, f"{key}={value}"], key)
     assert "must" in msg
 
 
 @pytest.mark.parametrize(("key", "value"), UNKNOWN_OPTION, ids=lambda v: str(v))
 def test_unknown_options(key, value):
-    msg = _assert_refused([f"{key}={value}"], key)
-    assert "one of" in msg or "available" in msg
+    synthetic = ["population=synthetic"] if key in SYNTHETIC_ONLY else []
+    msg = _assert_refused([*synthetic, f"{key}={value}"], key)
+    assert "one of" in msg or "available" in msg or "closest" in msg
 
 
 @pytest.mark.parametrize("override", _unknown_keys())
@@ -371,15 +389,18 @@ def test_generated_text_for_numbers_is_refused_naming_the_key(key, text):
 #: key -> (low, high, low_open, high_open, context). None: unbounded on that side.
 #: ``context`` sets the other keys a bound depends on (e.g. the population size).
 INF = None
+SYN: dict[str, object] = {"population.places": "synthetic", "population.municipality": None}
 BOUNDS: dict[str, tuple[float | None, float | None, bool, bool, dict[str, object]]] = {
     "seed": (0, INF, False, False, {}),
     "steps": (0, 1_000_000, False, False, {}),
     "burn_in": (0, 1_000_000, False, False, {}),
     "metrics_every": (1, INF, False, False, {}),
     "population.size": (2, 2**31 - 1, False, False, {"population.municipalities": 1}),
-    "population.municipalities": (1, 600, False, False, {"population.size": 600}),
-    "population.municipality_size_sigma": (0.0, INF, True, False, {}),
-    "population.min_municipality_size": (1, INF, False, False, {}),
+    "population.fraction": (0.0, 1.0, True, False, {"population.size": 2**31 - 1}),
+    # the keys of synthetic places are checked for synthetic places
+    "population.municipalities": (1, 600, False, False, {**SYN, "population.size": 600}),
+    "population.municipality_size_sigma": (0.0, INF, True, False, SYN),
+    "population.min_municipality_size": (1, INF, False, False, SYN),
     # four municipalities of 10 or more within 600 citizens: the largest is 197 to 570
     "population.max_municipality_size": (
         197,
@@ -387,6 +408,7 @@ BOUNDS: dict[str, tuple[float | None, float | None, bool, bool, dict[str, object
         False,
         False,
         {
+            **SYN,
             "population.size": 600,
             "population.municipalities": 4,
             "population.municipality_sizes": "lognormal",
@@ -478,9 +500,9 @@ BOUNDS: dict[str, tuple[float | None, float | None, bool, bool, dict[str, object
     "uncertainty.samples": (0, INF, False, False, {}),
     "uncertainty.sample": (0, 4, False, False, {"uncertainty.samples": 5}),
     "uncertainty.design_seed": (0, INF, False, False, {}),
-    "population.groups.majority.share": (0.0, 1.0, False, False, {}),
-    "population.groups.majority.opinion_mean": (0.0, 1.0, False, False, {}),
-    "population.groups.majority.opinion_sd": (0.0, 1.0, False, False, {}),
+    "population.groups.dutch.share": (0.0, 1.0, False, False, {}),
+    "population.groups.dutch.opinion_mean": (0.0, 1.0, False, False, {}),
+    "population.groups.dutch.opinion_sd": (0.0, 1.0, False, False, {}),
 }
 
 

@@ -46,7 +46,7 @@ def test_metrics_recorded_for_all_scopes_each_step():
     ts = res.timeseries
     assert list(ts.columns) == ["step", "metric", "scope", "value"]
     scopes = set(ts["scope"])
-    assert {"all", "municipality:0", "municipality:3", "group:majority", "vulnerable:yes"} <= scopes
+    assert {"all", "municipality:GM0034", "group:dutch", "vulnerable:yes"} <= scopes
     grid = ts[ts["metric"].isin(METRICS)]
     assert grid.groupby(["metric", "scope"]).size().eq(9).all()  # steps 0..8
     assert set(grid["metric"]) == set(METRICS)
@@ -184,6 +184,7 @@ FINAL_STATE_SCHEMA = [
     ("citizen", "int64"),
     ("group", "string"),
     ("municipality", "int32"),
+    ("municipality_code", "string"),
     ("neighbourhood", "int32"),
     ("opinion", "double"),
     ("confidence", "double"),
@@ -230,7 +231,8 @@ def test_final_state_has_one_row_per_citizen():
         "prejudice",
     } <= set(fs.columns)
     assert fs["citizen"].tolist() == list(range(600))
-    assert set(fs["group"]) <= {"majority", "western_migration", "non_western_migration"}
+    assert set(fs["group"]) == {"dutch", "other_european", "non_european"}
+    assert set(fs["municipality_code"]) == {"GM0034"}  # the default town, Almere
 
 
 def test_the_burn_in_runs_the_same_week_as_the_horizon():

@@ -89,7 +89,13 @@ def _direct(model, mask):
 
 def test_grouped_metrics_equal_their_definitions_scope_by_scope():
     cfg = api.compose(
-        ["population.size=1500", "population.municipalities=5", "burn_in=6", "seed=4"]
+        [
+            "population=synthetic",
+            "population.size=1500",
+            "population.municipalities=5",
+            "burn_in=6",
+            "seed=4",
+        ]
     )
     model = CohesionModel(prepare(cfg))
     for _ in range(3):

@@ -1,4 +1,4 @@
-"""The synthetic population: municipality sizes, and the national facts of netherlands.yaml."""
+"""The population: real places laid out exactly from CBS counts, and synthetic places."""
 
 from __future__ import annotations
 
@@ -16,34 +16,23 @@ def _typed(cfg):
     return OmegaConf.to_object(cfg)
 
 
-def _netherlands():
-    return OmegaConf.to_object(api.compose(["population=netherlands"])).population
-
-
 @pytest.mark.parametrize("seed", range(8))
-def test_netherlands_municipality_sizes_match_the_facts(seed):
-    # configs/population/netherlands.yaml: 342 municipalities, about 1,000 to about 930,000,
-    # about 17.9 million.
-    p = _netherlands()
-    assert (p.municipalities, p.size) == (342, 17_900_000)
-    sizes = pinned_lognormal_sizes(
-        p.size,
-        p.municipalities,
-        p.min_municipality_size,
-        p.max_municipality_size,
-        np.random.default_rng(seed),
-    )
+def test_pinned_lognormal_sizes_can_match_national_facts(seed):
+    # synthetic places of national scale: 342 municipalities of about 1,000 to about
+    # 930,000 inhabitants, about 17.9 million in all
+    sizes = pinned_lognormal_sizes(17_900_000, 342, 1000, 930_000, np.random.default_rng(seed))
     assert sizes.shape == (342,)
     assert sizes.sum() == 17_900_000
-    assert sizes.min() == p.min_municipality_size == 1000
-    assert sizes.max() == p.max_municipality_size == 930_000
+    assert (sizes.min(), sizes.max()) == (1000, 930_000)
     # Heavy-tailed: the mean well above the median, a long upper tail of big cities.
     med = np.median(sizes)
     assert sizes.mean() > 1.5 * med
     assert sizes.max() > 20 * med
     assert np.mean(np.log(sizes)) == pytest.approx(np.log(med), rel=0.05)  # ~ lognormal
     # Other seeds give other (random) middles.
-    other = pinned_lognormal_sizes(p.size, 342, 1000, 930_000, np.random.default_rng(seed + 100))
+    other = pinned_lognormal_sizes(
+        17_900_000, 342, 1000, 930_000, np.random.default_rng(seed + 100)
+    )
     assert not np.array_equal(np.sort(sizes), np.sort(other))
 
 
@@ -51,6 +40,7 @@ def test_pinned_sizes_on_a_built_population():
     cfg = _typed(
         api.compose(
             [
+                "population=synthetic",
                 "population.size=20000",
                 "population.municipalities=12",
                 "population.municipality_sizes=lognormal",
@@ -68,16 +58,19 @@ def test_pinned_sizes_on_a_built_population():
     assert np.all(pop.neighbourhood_municipality[pop.neighbourhood] == pop.municipality)
 
 
-def test_netherlands_needs_a_national_size():
+def test_the_netherlands_needs_a_citizen_per_municipality():
+    assert prepare(api.compose(["population=netherlands", "population.fraction=0.0001"]))
     with pytest.raises(ConfigError) as err:
-        prepare(api.compose(["population=netherlands", "population.size=500000"]))
-    assert err.value.key == "population.max_municipality_size"
+        prepare(api.compose(["population=netherlands", "population.fraction=0.00001"]))
+    assert err.value.key == "population.fraction"
+    assert "179 citizens" in str(err.value) and "342" in str(err.value)
 
 
 def test_lognormal_without_a_maximum_keeps_the_minimum():
     cfg = _typed(
         api.compose(
             [
+                "population=synthetic",
                 "population.size=50000",
                 "population.municipalities=30",
                 "population.municipality_sizes=lognormal",
@@ -89,3 +82,61 @@ def test_lognormal_without_a_maximum_keeps_the_minimum():
     counts = np.bincount(pop.municipality)
     assert counts.sum() == 50000
     assert counts.min() >= 300
+
+
+# ------------------------------------------------------------------ real places
+def test_the_netherlands_at_one_percent_is_exact_in_every_cell():
+    from sim import places
+
+    cfg = _typed(api.compose(["population=netherlands", "population.fraction=0.01"]))
+    pop = build_population(cfg.population, 0.2, 0.0, np.random.SeedSequence(1))
+    m = places.municipalities()
+    assert pop.size == round(17_942_942 * 0.01) == 179_429
+    assert pop.municipality_codes == tuple(m["code"])
+    share = m["population"].to_numpy() * 0.01
+    sizes = np.bincount(pop.municipality, minlength=342)
+    assert np.abs(sizes - share).max() < 1.0  # each municipality within one citizen
+    origins = [f"origin_{cfg.population.groups[g].origin}" for g in pop.group_names]
+    want = places.composition().loc[m["code"], origins].to_numpy() * 0.01
+    cells = np.zeros((342, len(origins)))
+    np.add.at(cells, (pop.municipality, pop.group), 1)
+    assert np.abs(cells - want).max() < 1.0  # each (municipality, origin) within one
+    assert (np.bincount(pop.neighbourhood_municipality, minlength=342) >= 1).all()
+    # districts: each (district, group) cell within one citizen of its share
+    assert pop.n_neighbourhoods > 3000
+
+
+def test_one_municipality_by_name_with_its_districts_composition():
+    from sim import places
+
+    cfg = _typed(
+        api.compose(["population=municipality", "population.municipality=Den Haag",
+                     "population.size=20000"])
+    )  # fmt: skip
+    pop = build_population(cfg.population, 0.2, 0.0, np.random.SeedSequence(3))
+    assert pop.municipality_codes == ("GM0518",)
+    assert pop.municipality_names == ("'s-Gravenhage",)
+    d = places.districts()
+    d = d[(d["municipality"] == "GM0518") & (d["population"] > 0)]
+    assert pop.n_neighbourhoods == len(d)  # every inhabited district is a neighbourhood
+    # the districts' measured share of origin outside Europe is kept (within rounding)
+    outside = pop.group_names.index("non_european")
+    per_nb = np.bincount(pop.neighbourhood, minlength=pop.n_neighbourhoods)
+    got = np.bincount(pop.neighbourhood, weights=pop.group == outside) / per_nb
+    want = (d["origin_outside_europe"] / d[list(places.ORIGINS)].sum(axis=1)).to_numpy()
+    big = per_nb >= 200
+    assert np.abs(got[big] - want[big]).max() < 0.02
+    assert got.max() - got.min() > 0.5  # districts differ as measured (from < 20% to > 70%)
+
+
+def test_cumulative_rounding_keeps_every_part_and_the_total():
+    from sim.population import cumulative_round
+
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        t = rng.random(40) * rng.integers(1, 50)
+        t *= np.rint(t.sum()) / t.sum()  # a whole total
+        got = cumulative_round(t)
+        assert got.sum() == round(t.sum())
+        assert np.abs(got - t).max() < 1.0
+        assert (got >= 0).all()

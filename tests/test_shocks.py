@@ -16,7 +16,16 @@ from sim.prepare import prepare
 from sim.shocks import SHOCKS, Rally
 from sim.state import StartState, capture
 
-BASE = ("population.size=2000", "burn_in=20", "steps=30", "progress=false", "plot=false")
+# synthetic places: four made-up municipalities and the former three groups, so that a
+# shock in one municipality or group has others to compare with
+BASE = (
+    "population=synthetic",
+    "population.size=2000",
+    "burn_in=20",
+    "steps=30",
+    "progress=false",
+    "plot=false",
+)
 _cfg: dict[tuple[str, ...], RunConfig] = {}
 _start: dict[int, StartState] = {}
 
@@ -189,14 +198,14 @@ def test_bad_scenario_values_are_refused(overrides, key, says):
         (ShockConfig(kind="os.system", week=3), "x.kind", "never code to import"),
         (ShockConfig(kind="scandal"), "x", "exactly one of week"),
         (ShockConfig(kind="scandal", week=2, rate=0.1), "x", "exactly one of week"),
-        (ShockConfig(kind="asylum_centre", week=3), "x.scope", "municipality:<index>"),
+        (ShockConfig(kind="asylum_centre", week=3), "x.scope", "municipality:<index or code>"),
         (ShockConfig(kind="asylum_centre", week=3, scope="municipality:9"), "x.scope", "0-3"),
         (
             ShockConfig(kind="diaspora_tension", week=3, scope="group:martians"),
             "x.scope",
-            "majority",
+            "dutch",
         ),
-        (ShockConfig(kind="rally", week=3, scope="group:majority"), "x.scope", "all or"),
+        (ShockConfig(kind="rally", week=3, scope="group:dutch"), "x.scope", "all or"),
         (
             ShockConfig(kind="rally", week=3, effect={"glow": 1.0}),
             "x.effect.glow",
@@ -254,10 +263,10 @@ def test_asylum_centre_raises_tension_and_majority_prejudice_in_its_municipality
 
 
 def test_diaspora_tension_widens_the_group_and_raises_prejudice_between_groups():
-    g = "group:non_western_migration"
+    g = "group:non_european"
     a, b = pair(2, {"d": ShockConfig(kind="diaspora_tension", week=2, scope=g)}, 14)
     assert series(a, "opinion_sd", g)[-1] > series(b, "opinion_sd", g)[-1] + 0.02
-    others = ("group:majority", "group:western_migration")
+    others = ("group:dutch", "group:other_european")
     for scope in (g, *others):
         assert (
             series(a, "prejudice_mean", scope)[-1] > series(b, "prejudice_mean", scope)[-1] + 0.02

@@ -107,5 +107,6 @@ class MayorTraining(Intervention):
         self.trained += this_week
         self.account(capacity, eligible, contacts)
         for m in np.flatnonzero(self.places):
-            self.m.log(f"{self.name}.contacts", f"municipality:{m}", int(this_week[m]))
-            self.m.log(f"{self.name}.reached", f"municipality:{m}", int(self.trained[m]))
+            scope = self.m.population.municipality_scope(int(m))
+            self.m.log(f"{self.name}.contacts", scope, int(this_week[m]))
+            self.m.log(f"{self.name}.reached", scope, int(self.trained[m]))

@@ -115,7 +115,8 @@ class Shock:
         if kind == "municipality" and value == "random":
             k = self.model.population.n_municipalities
             drawn = draws.integers(0, k, max(horizon, 1))
-            return [(int(w), f"municipality:{drawn[w - 1]}") for w in starts]
+            pop = self.model.population
+            return [(int(w), pop.municipality_scope(int(drawn[w - 1]))) for w in starts]
         return [(int(w), cfg.scope) for w in starts]
 
     def mask(self, scope: str) -> Mask:
@@ -123,7 +124,7 @@ class Shock:
         pop = self.model.population
         kind, _, value = scope.partition(":")
         if kind == "municipality":
-            return pop.municipality == int(value)
+            return pop.municipality == pop.municipality_index(value)
         if kind == "group":
             return pop.group == pop.group_names.index(value)
         return np.ones(pop.size, dtype=bool)
