@@ -118,8 +118,11 @@ def _workdir(name: str) -> Path:
 
 
 def run_group(name: str, jobs: int, fresh: bool = False) -> float:
-    """Run mutmut on one group (``fresh``: forget its cached results); seconds it took."""
-    d = _workdir(name)
+    """Run mutmut on one group (``fresh``: forget its cached results); seconds it took.
+
+    The group's copy of the project must have been made (:func:`_workdir`).
+    """
+    d = WORK / name
     if fresh:
         shutil.rmtree(d / "mutants", ignore_errors=True)
     t0 = time.perf_counter()
@@ -212,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     names = args.group or list(GROUPS)
     if not args.report:
+        for name in names:  # copy the project for every group first: edits made while
+            _workdir(name)  # the groups run do not reach the later ones
         for name in names:
             seconds = run_group(name, args.jobs, args.fresh)
             print(f"{name}: {seconds / 60:.1f} min", flush=True)
