@@ -63,11 +63,14 @@ SUMMARY = (
 def _summary(ts: pd.DataFrame, info: dict[str, Any], out_dir: Path, wall: float) -> str:
     last = int(ts["step"].max())
     overall = ts[ts["scope"] == "all"]
+    first_day = overall["date"].min() if "date" in overall else None
+    last_day = overall["date"].max() if "date" in overall else None
     lines = [
-        f"cohesion-sim: policy '{info['policy']}', future '{info['future']}', "
+        f"cohesion-sim: {info['place']}, policy '{info['policy']}', future '{info['future']}', "
         f"seed {info['seed']}, {info['population']:,} citizens, {last} weeks "
         f"({wall:.1f} s)",
         f"  {'':44s} {'week 0':>10s} {f'week {last}':>10s}",
+        f"  {'':44s} {first_day!s:>10s} {last_day!s:>10s}",
     ]
     for metric in SUMMARY:
         o = OUTCOMES[metric]

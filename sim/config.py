@@ -476,21 +476,27 @@ class RunConfig:
 
     Attributes:
         seed: the root seed (any int >= 0; 0 is a seed like any other).
+        start_date: the date of week 0 (ISO, e.g. ``2025-01-01``); week w is 7 w days
+            later. The burn-in's weeks come before it and are not recorded.
         steps: weeks simulated after the burn-in (>= 0).
         burn_in: weeks run before week 0 with no policy (>= 0).
         preset: name of the canonical special case the run reduces to, or ``none``.
         metrics_every: record metrics every this many weeks (>= 1).
         progress: show progress on long runs.
-        plot: write cohesion.png.
+        plot: write cohesion.png (and map.png for a run of several real municipalities).
+        small_scope: scopes with fewer citizens than this are shown as imprecise: hatched
+            on maps, flagged in tables (>= 0).
     """
 
     seed: int = 0
+    start_date: str = "2025-01-01"
     steps: int = 260
     burn_in: int = 156
     preset: str = "none"
     metrics_every: int = 1
     progress: bool = True
     plot: bool = True
+    small_scope: int = 50
     population: PopulationConfig = field(default_factory=PopulationConfig)
     network: NetworkConfig = field(default_factory=NetworkConfig)
     dynamics: DynamicsConfig = field(default_factory=DynamicsConfig)

@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, is_dataclass
+from datetime import date
 from typing import Any, get_args, get_origin, get_type_hints
 
 from omegaconf import DictConfig, OmegaConf
@@ -107,6 +108,13 @@ def _num(v: float | None) -> str:
     if float(v).is_integer() and abs(v) >= 10_000:
         return f"{int(v):,}"
     return f"{v:g}"
+
+
+def _date(key: str, value: str) -> None:
+    try:
+        date.fromisoformat(str(value))
+    except ValueError:
+        raise ConfigError(key, f"must be a date as YYYY-MM-DD, got {value!r}") from None
 
 
 def _choice(key: str, value: str, allowed: Iterable[str]) -> None:
@@ -457,9 +465,11 @@ def check(cfg: RunConfig, kinds: Kinds) -> RunConfig:
         kinds: the registered kinds the scenario and policy may name.
     """
     _range("seed", cfg.seed, 0)
+    _date("start_date", cfg.start_date)
     _range("steps", cfg.steps, 0, 1_000_000)
     _range("burn_in", cfg.burn_in, 0, 1_000_000)
     _range("metrics_every", cfg.metrics_every, 1)
+    _range("small_scope", cfg.small_scope, 0)
     n = _check_population(cfg.population)
     _check_network(cfg.network, n)
     _check_dynamics(cfg.dynamics)

@@ -43,7 +43,6 @@ Measures (their labels, units and directions: :mod:`sim.outcomes`):
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,6 +63,7 @@ __all__ = [
     "compute_metrics",
     "esteban_ray",
     "scope_means",
+    "scope_sizes",
     "tie_stats",
 ]
 
@@ -75,14 +75,15 @@ ER_ALPHA = 1.6
 ER_BINS = 10
 
 
-def _component(anchor: tuple[float, float]) -> Callable[[F64], F64]:
+def _scaled(v: F64, anchor: tuple[float, float]) -> F64:
+    """A value mapped to [0, 1] between its anchors (worst, best)."""
     worst, best = anchor
-    return lambda v: np.clip((v - worst) / (best - worst), 0.0, 1.0)
+    return np.clip((v - worst) / (best - worst), 0.0, 1.0)
 
 
-#: component name -> (metric, value mapped to [0, 1] between its anchors)
-COMPONENTS: dict[str, tuple[str, Callable[[F64], F64]]] = {
-    name: (o.name, _component(o.anchor)) for name, o in components().items() if o.anchor
+#: component name -> (metric, its anchors (worst, best))
+COMPONENTS: dict[str, tuple[str, tuple[float, float]]] = {
+    name: (o.name, o.anchor) for name, o in components().items() if o.anchor
 }
 
 #: The metrics recorded for every scope, in the order of :data:`sim.outcomes.OUTCOMES`.
@@ -163,14 +164,11 @@ def _er_rows(p: F64) -> F64:
     return np.einsum("si,ij,sj->s", p ** (1.0 + ER_ALPHA), dist, p)
 
 
-_ER_NORM = _er_normaliser()
-
-
 def esteban_ray(x: F64) -> float:
     """Normalised Esteban-Ray polarisation of opinions x (see module docstring)."""
     h = np.bincount(np.minimum((x * ER_BINS).astype(np.int64), ER_BINS - 1), minlength=ER_BINS)
     p = h / max(int(h.sum()), 1)
-    return float(_er_rows(p[None, :])[0] / _ER_NORM)
+    return float(_er_rows(p[None, :])[0] / _er_normaliser())
 
 
 def _grouped(labels: NDArray[np.integer], k: int, w: F64 | None = None) -> F64:
@@ -397,6 +395,15 @@ def _cell_sums(
     return out, tmax, hist
 
 
+def scope_sizes(scopes: Scopes) -> NDArray[np.int64]:
+    """The number of citizens in every scope."""
+    counts = np.bincount(scopes.cell, minlength=scopes.n_cells).astype(np.float64)
+    out = np.zeros(len(scopes.names), dtype=np.int64)
+    for labels, k, off in scopes.kinds:
+        out[off : off + k] = np.rint(_grouped(labels, k, counts)).astype(np.int64)
+    return out
+
+
 def scope_means(values: F64, scopes: Scopes) -> F64:
     """The mean of one value per citizen in every scope (one pass over the citizens)."""
     sums = np.bincount(scopes.cell, weights=values, minlength=scopes.n_cells)
@@ -452,12 +459,12 @@ def compute_metrics(
         hist = np.zeros((k, ER_BINS))
         np.add.at(hist, labels, hist_cell)
         share = hist / np.maximum(cnt, 1.0)[:, None]
-        out[col["polarization"], sl] = _er_rows(share) / _ER_NORM
+        out[col["polarization"], sl] = _er_rows(share) / _er_normaliser()
         out[col["bimodality"], sl] = _bimodality(cnt, q["s1"], q["s2"], q["s3"], q["s4"])
         m = _safe_div(q["s1"], cnt)
         out[col["opinion_mean"], sl] = m
         out[col["opinion_sd"], sl] = np.sqrt(np.maximum(_safe_div(q["s2"], cnt) - m * m, 0.0))
-    comp = {name: fn(out[col[metric]]) for name, (metric, fn) in COMPONENTS.items()}
+    comp = {name: _scaled(out[col[m]], anchor) for name, (m, anchor) in COMPONENTS.items()}
     for domain, parts in DOMAINS.items():
         out[col[domain]] = 100.0 * np.mean([comp[c] for c in parts], axis=0)
     out[col["cohesion_index"]] = np.mean([out[col[d]] for d in DOMAINS], axis=0)

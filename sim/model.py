@@ -42,7 +42,15 @@ from sim.dynamics.tension import tension
 from sim.dynamics.trust import trust
 from sim.institutions import Government, Municipality
 from sim.interventions import build_policy
-from sim.metrics import METRICS, Scopes, TieSums, compute_metrics, scope_means, tie_stats
+from sim.metrics import (
+    METRICS,
+    Scopes,
+    TieSums,
+    compute_metrics,
+    scope_means,
+    scope_sizes,
+    tie_stats,
+)
 from sim.network import Network, build_network
 from sim.outcomes import EXTRA_METRICS
 from sim.population import Population, build_population
@@ -50,7 +58,14 @@ from sim.progress import progress_bar
 from sim.shocks import build_future
 from sim.state import StartState
 from sim.streams import Streams
-from sim.tables import Event, RunTables, events_table, final_state_table, timeseries_table
+from sim.tables import (
+    Event,
+    RunTables,
+    dated,
+    events_table,
+    final_state_table,
+    timeseries_table,
+)
 
 __all__ = ["CohesionModel"]
 
@@ -144,6 +159,9 @@ class CohesionModel(mesa.Model):
         )
         self._record_index = 0
         self._record()
+        for name, size in zip(self.scopes.names, scope_sizes(self.scopes), strict=True):
+            if not name.startswith("_"):
+                self.log("citizens", name, float(size))
         self._schedule_elections()
         # The future and the policy are built after the burn-in, so neither acts during
         # it; shocks go on the event schedule, interventions are agents.
@@ -330,16 +348,17 @@ class CohesionModel(mesa.Model):
         names = [s for s, keep in zip(self.scopes.names, rep, strict=True) if keep]
         done = self._record_index
         records = self.records[:done][:, :, rep]
-        return timeseries_table(
+        table = timeseries_table(
             self.record_steps[:done], records, self.metric_names, names, self.events
         )
+        return dated(table, self.cfg.start_date)
 
     def tables(self) -> RunTables:
         """The run's tables so far: time series, final state, events."""
         return RunTables(
             timeseries=self.timeseries(),
             final_state=final_state_table(self.population, self.tension, self.network),
-            events=events_table(self.events),
+            events=dated(events_table(self.events), self.cfg.start_date),
             model=self,
         )
 

@@ -39,6 +39,7 @@ __all__ = [
     "districts",
     "find_municipality",
     "inhabitants",
+    "label",
     "municipalities",
 ]
 
@@ -176,3 +177,12 @@ def inhabitants(cfg: PopulationConfig) -> int:
 def citizens(cfg: PopulationConfig) -> int:
     """The citizens the model simulates: round(inhabitants x fraction)."""
     return round(inhabitants(cfg) * cfg.fraction)
+
+
+def label(cfg: PopulationConfig) -> str:
+    """How reports name a population's place: a municipality, the country, or synthetic."""
+    if cfg.places == "netherlands":
+        return "the Netherlands"
+    if cfg.places == "municipality":
+        return str(chosen(cfg)["name"].iloc[0])
+    return "a synthetic town"

@@ -25,7 +25,9 @@ COMPONENT_LABELS = {n: o.label for n, o in OUTCOMES.items() if o.component is no
 def plot_cohesion(ts: pd.DataFrame, title: str = "", scope: str = "all") -> Figure:
     """Cohesion index, its three domains, and its components over time for one scope."""
     d = ts[ts["scope"] == scope]
-    wide = d.pivot_table(index="step", columns="metric", values="value", aggfunc="first")
+    when = "date" if "date" in d.columns else "step"
+    wide = d.pivot_table(index=when, columns="metric", values="value", aggfunc="first")
+    xlabel = "date (week 0: the end of the burn-in)" if when == "date" else "week (after burn-in)"
     # A bare Figure (no pyplot): no global backend is touched, and it is safe in threads.
     fig = Figure(figsize=(13, 5), layout="constrained")
     ax1, ax2 = fig.subplots(1, 2)
@@ -40,7 +42,7 @@ def plot_cohesion(ts: pd.DataFrame, title: str = "", scope: str = "all") -> Figu
                 color="black" if main else None,
                 ls="-" if main else "--",
             )
-    ax1.set_xlabel("week (after burn-in)")
+    ax1.set_xlabel(xlabel)
     ax1.set_ylabel("index (0-100, higher is more cohesive)")
     ax1.set_title("Cohesion index and its three domains")
     ax1.set_ylim(0, 100)
@@ -49,13 +51,15 @@ def plot_cohesion(ts: pd.DataFrame, title: str = "", scope: str = "all") -> Figu
     for metric, label in COMPONENT_LABELS.items():
         if metric in wide:
             ax2.plot(wide.index, wide[metric], label=label, lw=1.5)
-    ax2.set_xlabel("week (after burn-in)")
+    ax2.set_xlabel(xlabel)
     ax2.set_ylabel("value (0-1)")
     ax2.set_title("Components")
     ax2.set_ylim(-0.02, 1.02)
     ax2.grid(alpha=0.3)
     ax2.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
     fig.suptitle(title or "Social cohesion over time", fontsize=13)
+    if when == "date":
+        fig.autofmt_xdate()
     return fig
 
 

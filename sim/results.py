@@ -21,6 +21,8 @@ import pandas as pd
 
 from sim.config import RunConfig, to_dict
 from sim.io import write_json, write_parquet
+from sim.maps import map_figure
+from sim.places import citizens, label
 from sim.plots import plot_cohesion, save_figure
 from sim.tables import RunTables
 
@@ -34,7 +36,7 @@ __all__ = [
 
 RUN_FILES = ("timeseries.parquet", "final_state.parquet", "run.json", "cohesion.png")
 #: Keys of the config that do not change results (left out of the hash).
-PRESENTATION_KEYS = ("progress", "plot")
+PRESENTATION_KEYS = ("progress", "plot", "small_scope")
 
 
 def config_hash(cfg: RunConfig) -> str:
@@ -80,7 +82,9 @@ def run_info(cfg: RunConfig, wall_time: float, status: str, **extra: Any) -> dic
         "future": cfg.scenario.name,
         "preset": cfg.preset,
         "steps": cfg.steps,
-        "population": cfg.population.size,
+        "population": citizens(cfg.population),
+        "place": label(cfg.population),
+        "start_date": cfg.start_date,
         "versions": _versions(),
         "git_commit": _git_commit(),
         "wall_time_s": round(wall_time, 3),
@@ -96,10 +100,17 @@ def write_run(tables: RunTables, cfg: RunConfig, out_dir: Path, info: dict[str, 
     write_parquet(tables.final_state, out_dir / "final_state.parquet")
     if cfg.plot:
         title = (
-            f"Social cohesion: policy '{cfg.policy.name}', future '{cfg.scenario.name}', "
-            f"{cfg.population.size:,} citizens, seed {cfg.seed}"
+            f"Social cohesion in {label(cfg.population)}: policy '{cfg.policy.name}', "
+            f"future '{cfg.scenario.name}', {citizens(cfg.population):,} citizens, "
+            f"seed {cfg.seed}"
         )
-        save_figure(plot_cohesion(tables.timeseries.to_pandas(), title), out_dir / "cohesion.png")
+        ts = tables.timeseries.to_pandas()
+        save_figure(plot_cohesion(ts, title), out_dir / "cohesion.png")
+        munis = ts.loc[ts["scope"].str.startswith("municipality:"), "scope"].nunique()
+        if cfg.population.places != "synthetic" and munis > 1:
+            place = label(cfg.population)
+            where = f"{place[0].upper()}{place[1:]}, by municipality"
+            save_figure(map_figure(ts, title=where, small=cfg.small_scope), out_dir / "map.png")
     write_json(info, out_dir / "run.json")
 
 

@@ -3,9 +3,10 @@
 Three tables, as Arrow tables (the file schema of the run directory, see
 :mod:`sim.results`):
 
-- ``timeseries``: tidy rows ``step, metric, scope, value``: every metric for every
+- ``timeseries``: tidy rows ``step, date, metric, scope, value``: every metric for every
   reported scope at each recorded week, then the event rows (elections, shocks,
-  interventions' accounts), each at the week it happened;
+  interventions' accounts), each at the week it happened; ``date`` is the week's date
+  (the run's start date plus 7 days a week);
 - ``events``: the event rows alone;
 - ``final_state``: one row per citizen with its state at the end.
 
@@ -17,10 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute
 from numpy.typing import NDArray
 
 from sim.network import Network
@@ -29,12 +32,28 @@ from sim.population import Population
 if TYPE_CHECKING:
     from sim.model import CohesionModel
 
-__all__ = ["Event", "RunTables", "events_table", "final_state_table", "timeseries_table"]
+__all__ = [
+    "Event",
+    "RunTables",
+    "dated",
+    "events_table",
+    "final_state_table",
+    "timeseries_table",
+]
 
 #: An event row: (step, metric, scope, value).
 Event = tuple[int, str, str, float]
 
 _COLUMNS = {"step": pa.int64(), "metric": pa.string(), "scope": pa.string(), "value": pa.float64()}
+_EPOCH = date(1970, 1, 1)
+
+
+def dated(table: pa.Table, start: str) -> pa.Table:
+    """The table with a ``date`` column after ``step``: start + 7 days x step."""
+    offset = (date.fromisoformat(start) - _EPOCH).days
+    days = pa.compute.add(pa.compute.multiply(table["step"], 7), offset)
+    column = days.cast(pa.int32()).cast(pa.date32())
+    return table.add_column(1, "date", column)
 
 
 @dataclass

@@ -395,6 +395,7 @@ BOUNDS: dict[str, tuple[float | None, float | None, bool, bool, dict[str, object
     "steps": (0, 1_000_000, False, False, {}),
     "burn_in": (0, 1_000_000, False, False, {}),
     "metrics_every": (1, INF, False, False, {}),
+    "small_scope": (0, INF, False, False, {}),
     "population.size": (2, 2**31 - 1, False, False, {"population.municipalities": 1}),
     "population.fraction": (0.0, 1.0, True, False, {"population.size": 2**31 - 1}),
     # the keys of synthetic places are checked for synthetic places

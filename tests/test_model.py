@@ -44,7 +44,7 @@ def test_invariants_hold_over_a_run():
 def test_metrics_recorded_for_all_scopes_each_step():
     res = api.run(small())
     ts = res.timeseries
-    assert list(ts.columns) == ["step", "metric", "scope", "value"]
+    assert list(ts.columns) == ["step", "date", "metric", "scope", "value"]
     scopes = set(ts["scope"])
     assert {"all", "municipality:GM0034", "group:dutch", "vulnerable:yes"} <= scopes
     grid = ts[ts["metric"].isin(METRICS)]

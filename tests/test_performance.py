@@ -80,7 +80,10 @@ def _direct(model, mask):
         v["bimodality"] = (g1**2 + 1) / (g2 + 3 * (n - 1) ** 2 / ((n - 2) * (n - 3)))
     else:
         v["bimodality"] = 0.0
-    comp = {c: float(fn(np.array([v[m]]))[0]) for c, (m, fn) in COMPONENTS.items()}
+    comp = {  # each component between its anchors (worst, best), clipped to [0, 1]
+        c: min(max((v[m] - worst) / (best - worst), 0.0), 1.0)
+        for c, (m, (worst, best)) in COMPONENTS.items()
+    }
     for d, parts in DOMAINS.items():
         v[d] = 100.0 * np.mean([comp[c] for c in parts])
     v["cohesion_index"] = np.mean([v[d] for d in DOMAINS])

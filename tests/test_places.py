@@ -97,3 +97,57 @@ def test_composition_quality_flags_and_sums():
     assert ((edu - 1.0).abs() < 1e-3).all()
     assert c.loc["GM0599", "nonwestern_2020_pct"] == 39.0  # Rotterdam, as CBS published
     assert bool(c.loc["GM0363", "harmonised_2020"])  # Amsterdam took in Weesp in 2022
+
+
+# ------------------------------------------------------------------ runs of real places
+def test_a_run_has_dates_and_the_citizens_of_each_scope(tmp_path):
+    from sim import api
+
+    res = api.run(["population.size=800", "steps=3", "burn_in=2", "start_date=2030-06-03"])
+    ts = res.timeseries
+    assert list(ts.columns) == ["step", "date", "metric", "scope", "value"]
+    d = ts.drop_duplicates("step").set_index("step")["date"]
+    assert [str(d[s]) for s in range(4)] == ["2030-06-03", "2030-06-10", "2030-06-17", "2030-06-24"]
+    sizes = ts[ts["metric"] == "citizens"].set_index("scope")["value"]
+    fs = res.final_state
+    assert sizes["all"] == len(fs) == 800
+    assert sizes["municipality:GM0034"] == 800
+    assert sizes["group:non_european"] == (fs["group"] == "non_european").sum()
+    assert res.info["place"] == "Almere" and res.info["start_date"] == "2030-06-03"
+
+
+def test_a_bad_start_date_is_refused_in_one_line():
+    from sim.cli import prevalidate
+
+    msg = prevalidate(["start_date=2025-13-01"])
+    assert msg == "start_date: must be a date as YYYY-MM-DD, got '2025-13-01'"
+
+
+def test_a_run_of_several_real_municipalities_writes_a_map(tmp_path):
+    from sim import api
+
+    small = ["steps=2", "burn_in=0", "progress=false"]
+    api.run(
+        ["population=netherlands", "population.fraction=0.0001", *small], out_dir=tmp_path / "nl"
+    )
+    assert (tmp_path / "nl" / "map.png").stat().st_size > 10_000
+    api.run(["population.size=300", *small], out_dir=tmp_path / "one")  # one municipality
+    assert not (tmp_path / "one" / "map.png").exists()
+    assert (tmp_path / "one" / "cohesion.png").exists()
+
+
+def test_a_map_hatches_small_municipalities():
+    import pandas as pd
+
+    from sim.maps import map_figure
+
+    rows = []
+    for code, n, v in (("GM0363", 500, 60.0), ("GM0518", 20, 70.0), ("GM0599", 400, 65.0)):
+        rows.append({"step": 0, "metric": "citizens", "scope": f"municipality:{code}", "value": n})
+        rows.append(
+            {"step": 5, "metric": "cohesion_index", "scope": f"municipality:{code}", "value": v}
+        )
+    fig = map_figure(pd.DataFrame(rows), metrics=("cohesion_index",), small=50)
+    assert "hatched: 1 municipalities with fewer than 50 citizens" in fig._suptitle.get_text()
+    hatched = [c for c in fig.axes[0].collections if c.get_hatch()]
+    assert len(hatched) == 1 and len(hatched[0].get_paths()) == 1  # 's-Gravenhage only

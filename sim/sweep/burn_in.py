@@ -31,7 +31,16 @@ from sim.state import StartState, load, save
 __all__ = ["burn_in_key", "shared_start"]
 
 #: Config keys that do not change the burn-in (left out of its key).
-NOT_IN_BURN_IN = ("policy", "steps", "plot", "progress", "metrics_every", "uncertainty")
+NOT_IN_BURN_IN = (
+    "policy",
+    "steps",
+    "plot",
+    "progress",
+    "metrics_every",
+    "uncertainty",
+    "small_scope",
+    "start_date",
+)
 
 Source = Literal["computed", "shared"]
 
