@@ -192,3 +192,112 @@ def test_the_outcome_table_declares_every_metric_and_its_domains_agree():
         assert declared == set(parts), domain
     for o in OUTCOMES.values():
         assert (o.component is None) == (o.anchor is None) == (o.domain is None), o.name
+
+
+# ------------------------------------------------------------------ scopes
+def _scoped_pop(municipality, n_municipalities, group_names=("a", "b"), debt=None):
+    n = len(municipality)
+    pop = _pop([0.5] * n, group=[i % 2 for i in range(n)], debt=debt)
+    return Population(
+        **{
+            **{f: getattr(pop, f) for f in pop.__dataclass_fields__},
+            "municipality": np.asarray(municipality, np.int32),
+            "neighbourhood": np.asarray(municipality, np.int32),
+            "neighbourhood_municipality": np.arange(n_municipalities, dtype=np.int32),
+            "group_names": group_names,
+            "municipality_codes": tuple(f"GM{m:04d}" for m in range(n_municipalities)),
+        }
+    )
+
+
+@pytest.mark.parametrize("n_municipalities", [3, 5000])  # dense relabelling, then sorting
+def test_scope_means_and_sizes_by_hand(n_municipalities):
+    from sim.metrics import scope_means, scope_sizes
+
+    last = n_municipalities - 1
+    pop = _scoped_pop([0, 0, last, last, 1, 1], n_municipalities, debt=[1, 0, 0, 0, 0, 1])
+    scopes = Scopes.of(pop)
+    values = np.array([1.0, 2.0, 3.0, 5.0, 8.0, 13.0])
+    means = dict(zip(scopes.names, scope_means(values, scopes), strict=True))
+    sizes = dict(zip(scopes.names, scope_sizes(scopes), strict=True))
+    assert means["all"] == pytest.approx(32 / 6)
+    assert means["municipality:GM0000"] == pytest.approx(1.5)
+    assert means["municipality:GM0001"] == pytest.approx(10.5)
+    assert means[f"municipality:GM{last:04d}"] == pytest.approx(4.0)
+    assert means["group:a"] == pytest.approx((1 + 3 + 8) / 3)  # citizens 0, 2, 4
+    assert means["group:b"] == pytest.approx((2 + 5 + 13) / 3)
+    assert means["vulnerable:yes"] == pytest.approx(7.0)  # citizens 0 and 5
+    assert sizes["all"] == 6 and sizes["vulnerable:yes"] == 2 and sizes["group:a"] == 3
+    assert sizes[f"municipality:GM{last:04d}"] == 2
+    if n_municipalities > 3:  # an empty scope has size 0 and mean 0
+        assert sizes["municipality:GM0002"] == 0 and means["municipality:GM0002"] == 0.0
+    assert scopes.n_cells == 6  # every citizen differs in group, place or vulnerability
+
+
+def test_scope_names_and_which_are_reported():
+    one_group = Scopes.of(_scoped_pop([0, 1], 2, group_names=("all",)))
+    assert one_group.names == ("all", "municipality:GM0000", "municipality:GM0001")
+    vul = Scopes.of(_scoped_pop([0, 1], 2, debt=[1, 0]))
+    assert vul.names[-2:] == ("vulnerable:yes", "_")
+    assert vul.reported.tolist() == [True] * (len(vul.names) - 1) + [False]
+
+
+# ------------------------------------------------------------------ tie sums
+def test_tie_sums_near_a_bound_by_hand():
+    from sim.metrics import TieSums
+
+    # offline 0-1, 0-2; online 1 -> 2. Bound 0.25 for everyone.
+    x = np.array([0.5, 0.7, 0.9])
+    values = np.array([10.0, 20.0, 40.0])
+    net = _net(3, offline=[(0, 1), (0, 2)], online=[(1, 2)])
+    group = np.array([0, 0, 1], np.int8)
+    ties = TieSums.empty(group).fill(net, x, eps=np.full(3, 0.25), values=values)
+    assert ties.filled
+    assert ties.degree.tolist() == [2, 2, 1]
+    assert ties.cross.tolist() == [1, 1, 1]
+    assert ties.opinion_sum.tolist() == pytest.approx([1.6, 1.4, 0.5])
+    # within 0.25: 0 sees 1 (0.2); 1 sees 0 (0.2) and 2 (0.2); 2 sees neither 0 (0.4)
+    assert ties.near_count.tolist() == [1, 2, 0]
+    assert ties.near_sum.tolist() == pytest.approx([20.0, 50.0, 0.0])
+    plain = TieSums.empty(group).fill(net, x)
+    assert plain.near_count.tolist() == [0, 0, 0] and plain.opinion_sum.sum() == pytest.approx(3.5)
+    deg, _, mean = plain.stats()
+    assert deg.tolist() == [2, 2, 1]
+    assert mean.tolist() == pytest.approx([0.8, 0.7, 0.5])
+
+
+# ------------------------------------------------------------------ small samples
+def test_bimodality_of_exactly_four_and_of_three():
+    x = np.array([0.1, 0.2, 0.4, 0.9])
+    n = 4
+    d = x - x.mean()
+    m2, m3, m4 = (d**2).mean(), (d**3).mean(), (d**4).mean()
+    g = np.sqrt(n * (n - 1)) / (n - 2) * m3 / m2**1.5
+    k = (n - 1) / ((n - 2) * (n - 3)) * ((n + 1) * m4 / m2**2 - 3 * (n - 1))
+    want = (g**2 + 1) / (k + 3 * (n - 1) ** 2 / ((n - 2) * (n - 3)))
+    got, _, _ = _metrics(_pop(x), _net(4))
+    assert got["bimodality"] == pytest.approx(want, rel=1e-9)
+    three, _, _ = _metrics(_pop([0.1, 0.2, 0.9]), _net(3))
+    assert three["bimodality"] == 0.0
+
+
+def test_timeseries_table_appends_events_after_the_weekly_records():
+    from sim.tables import timeseries_table
+
+    records = np.arange(2 * 2 * 1, dtype=float).reshape(2, 2, 1)  # weeks, metrics, scopes
+    table = timeseries_table(
+        np.array([0, 4]),
+        records,
+        ["trust_mean", "polarization"],
+        ["all"],
+        [(3, "shock:x", "all", 1.5)],
+    ).to_pandas()
+    assert len(table) == 5
+    last = table.iloc[-1]
+    assert (last["step"], last["metric"], last["scope"], last["value"]) == (
+        3,
+        "shock:x",
+        "all",
+        1.5,
+    )
+    assert table["value"].tolist()[:4] == [0.0, 1.0, 2.0, 3.0]

@@ -100,6 +100,25 @@ def test_repulsion_starts_beyond_its_bound_and_stays_in_range():
               np.random.default_rng(0))  # fmt: skip
     # 0.9 apart: pushed apart and clipped to the scale; exactly 0.5 apart: not repelled
     np.testing.assert_array_equal(x, [0.0, 1.0, 0.25, 0.75])
+    # the same pair the other way round: the first of the pair is now the upper one
+    x = np.array([0.95, 0.05])
+    influence(x, np.full(2, 0.1), 0.5, cfg, _pairs([0], [1], x=x), _empty_network(2), None,
+              np.random.default_rng(0))  # fmt: skip
+    np.testing.assert_array_equal(x, [1.0, 0.0])
+
+
+@pytest.mark.parametrize("negative", [False, True])
+def test_pairwise_similarity_weighting_by_hand(negative):
+    # 0.2 and 0.8, mu 0.5: weight 1 - |d| = 0.4 (or 1 - 2|d| = -0.2 with negative
+    # influence); move mu * w * d = 0.12 (or -0.06), damped by the room left (0.8 or 0.2)
+    x = np.array([0.2, 0.8])
+    cfg = InfluenceConfig(weighting="similarity", negative_influence=negative, noise=0.0)
+    influence(x, np.full(2, 0.1), 0.5, cfg, _pairs([0], [1], x=x), _empty_network(2), None,
+              np.random.default_rng(0))  # fmt: skip
+    want = (
+        [0.2 - 0.06 * 0.2, 0.8 + 0.06 * 0.2] if negative else [0.2 + 0.12 * 0.8, 0.8 - 0.12 * 0.8]
+    )
+    np.testing.assert_allclose(x, want, rtol=1e-12)
 
 
 # ------------------------------------------------------------------ who meets whom
@@ -134,6 +153,27 @@ def test_biased_partner_by_hand_and_whatever_the_chunk():
     whole = _dense_bias_choice(y, elig, 1.5, u)
     np.testing.assert_array_equal(_dense_bias_choice(y, elig, 1.5, u, chunk=7), whole)
     assert whole.dtype == np.int64
+
+
+@pytest.mark.parametrize("gamma", [0.0, 1.0])
+def test_online_partners_under_random_mixing_follow_the_bias(gamma):
+    # everyone online: each proposes to a partner picked uniformly (gamma 0) or by
+    # opinion distance (gamma > 0), and proposals are matched by priority
+    n = 12
+    x = np.linspace(0.0, 1.0, n)
+    enc = draw_encounters(x, np.ones(n), _empty_network(n), gamma, np.random.default_rng(3))
+    ref = np.random.default_rng(3)
+    elig = ref.random(n) < 1.0
+    r_prop = ref.random(n)
+    ref.permutation(n)
+    u = ref.random(n)
+    pick = _dense_bias_choice(x, elig, gamma, u) if gamma > 0 else _uniform_choice(elig, u)
+    prop = np.flatnonzero(pick >= 0)
+    keep = match_proposals(prop, pick[prop], r_prop[prop], n)
+    np.testing.assert_array_equal(enc.a, prop[keep])
+    np.testing.assert_array_equal(enc.b, pick[prop][keep])
+    assert 0 in enc.a or 0 in enc.b  # citizen 0 proposes and is matched like anyone
+    assert enc.online.all()
 
 
 def test_a_proposal_of_priority_zero_can_match():
@@ -181,10 +221,14 @@ def test_encounters_draw_a_fixed_amount_and_type_their_output(mixing):
         np.testing.assert_array_equal(enc.distance, np.abs(x[enc.a] - x[enc.b]))
 
 
-def test_encounters_with_nobody_to_meet_are_empty_and_typed():
-    enc = draw_encounters(np.array([0.5]), np.array([0.5]), _empty_network(1), 0.0,
-                          np.random.default_rng(0))  # fmt: skip
-    assert enc.size == 0
+@pytest.mark.parametrize("mixing", [True, False])
+def test_encounters_with_nobody_to_meet_are_empty_and_typed(mixing):
+    # one citizen mixing at random, or three on a network without ties
+    n = 1 if mixing else 3
+    net = _empty_network(n) if mixing else _net(n)
+    enc = draw_encounters(np.full(n, 0.5), np.full(n, 0.5), net, 0.0, np.random.default_rng(0))
+    assert enc.size == 0 and enc.a.shape == enc.b.shape == enc.online.shape == (0,)
+    assert enc.entry.shape == enc.distance.shape == (0,)
     assert enc.a.dtype == enc.b.dtype == enc.entry.dtype == np.int64
     assert enc.online.dtype == bool
 
@@ -193,7 +237,11 @@ def test_bias_over_everyone_is_refused_above_its_limit_only_with_bias(monkeypatc
     monkeypatch.setattr(enc_mod, "DENSE_BIAS_LIMIT", 10)
     net = _empty_network(11)
     ones = np.ones(11)
-    with pytest.raises(ValueError, match="limited to 10 citizens; use a network"):
+    with pytest.raises(
+        ValueError,
+        match=r"^algorithmic bias over all citizens \(network.kind=random_mixing\) is "
+        r"limited to 10 citizens; use a network$",
+    ):
         draw_encounters(np.linspace(0, 1, 11), ones, net, 1.0, np.random.default_rng(0))
     draw_encounters(np.linspace(0, 1, 11), ones, net, 0.0, np.random.default_rng(0))
     draw_encounters(np.linspace(0, 1, 10), np.ones(10), _empty_network(10), 1.0,
@@ -218,6 +266,21 @@ def test_new_follow_candidates_by_hand():
     rand = BubblesConfig(new_follow="random")
     got = _candidates(who, x, eps, online, rand, np.array([0.5, 1.0]), np.zeros(2), None)
     np.testing.assert_array_equal(got, [3, 5])  # r = 1.0 (a rounding) stays in range
+
+
+def test_triadic_candidates_from_the_middle_of_the_layer_by_hand():
+    # rows: 0 -> 1, 2; 1 -> 3, 4; 2 and 3 follow nobody; 4 -> 5; 5 -> 0
+    online = directed_layer(np.array([0, 0, 1, 1, 4, 5]), np.array([1, 2, 3, 4, 5, 0]), 6)
+    x = np.linspace(0.0, 1.0, 6)
+    triadic = BubblesConfig(new_follow="triadic")
+    # 1: r1 0.6 picks its second follow, 4, whose one follow is 5 (r2 0.7 stays in 4's
+    # row); 0: r1 0.99 picks 2, who follows nobody, so r2 1.0 (a rounding) picks the last
+    # citizen at random
+    got = _candidates(
+        np.array([1, 0]), x, np.full(6, 0.2), online, triadic,
+        np.array([0.6, 0.99]), np.array([0.7, 1.0]), None,
+    )  # fmt: skip
+    np.testing.assert_array_equal(got, [5, 5])
 
 
 def test_triadic_follows_replace_a_discordant_one_with_a_friend_of_a_friend():
@@ -360,3 +423,58 @@ def test_contact_probabilities_are_capped_at_one():
     state = (t, t.copy(), np.full(n, 0.5), np.full(n, 0.2), np.ones(n, bool), np.zeros(n))
     good, bad = trust(*state, 0.5, _empty_network(n), cfg, np.random.default_rng(2))
     assert (good, bad) == (0, n)  # 0.5 x 4 -> every vulnerable citizen, every contact bad
+
+
+def test_offline_turnover_swaps_only_to_strictly_cheaper_ties_by_hand():
+    # One neighbourhood: ties 0-1 and 2-3, each joining opinions 0 and 1 (cost 1), and
+    # citizen 4 without ties. One swap is drawn a week (turnover 0.5 of 2 ties): a tie
+    # (a, b), then a citizen c of the neighbourhood and one of c's ties (c, d). Of the
+    # five c, only one gives two concordant ties (cost 0): e.g. a=0, b=1, c=2, d=3 gives
+    # 0-3 and 2-1. c=3 (d=2) gives 0-2 and 3-1, as costly as before (no swap); c equal
+    # to a or b, or c=4 without ties, cannot swap. So about one week in five ends with
+    # {0-3, 1-2}, every other one unchanged.
+    x = np.array([0.0, 1.0, 1.0, 0.0, 0.5])
+    same = np.zeros(5, np.int8)
+    cfg = BubblesConfig(offline_turnover=0.5, prejudice_homophily=1.0)
+    before = {(0, 1), (2, 3)}
+    after = {(0, 3), (1, 2)}
+    swapped = 0
+    for seed in range(200):
+        off = symmetric_layer(np.array([0, 2]), np.array([1, 3]), 5)
+        k = offline_turnover(x, same, np.zeros(5), np.zeros(5, np.int32), off, cfg,
+                             np.random.default_rng(seed))  # fmt: skip
+        ties = {(int(u), int(v)) for u, v in zip(off.src, off.indices, strict=True) if u < v}
+        assert ties == (after if k else before), seed
+        assert k in (0, 1)
+        swapped += k
+    assert swapped == 42  # binomial(200, 1/5): 40 expected
+
+
+def test_unfollow_picks_the_first_acceptable_candidate_citizen_zero_included():
+    # 3 follows 1 (0.8 apart: unfollowed). Random candidates among 4 citizens: 3 itself
+    # and 1 (still followed) are refused, 0 and 2 accepted, so each of three attempts
+    # succeeds with probability 1/2: no new follow in 1/8 of the seeds, else 0 or 2
+    # equally often. Citizen 0 is a candidate like any other.
+    n = 4
+    x = np.array([0.1, 0.9, 0.1, 0.1])
+    cfg = BubblesConfig(unfollow=1.0, new_follow="random", prejudice_homophily=0.0)
+    outcomes = {(1, 0): 0, (1, 2): 0, (0, 1): 0}
+    for seed in range(100):
+        online = directed_layer(np.array([3]), np.array([1]), n)
+        enc = _pairs([3], [1], online=True, entry=[0], x=x)
+        k = unfollow(x, np.full(n, 0.2), np.zeros(n, np.int8), np.zeros(n), online, enc, cfg,
+                     np.random.default_rng(seed))  # fmt: skip
+        outcomes[(k, int(online.indices[0]))] += 1
+    assert outcomes == {(1, 0): 45, (1, 2): 38, (0, 1): 17}
+
+
+def test_offline_encounters_never_rewire_follows():
+    n = 4
+    x = np.array([0.1, 0.9, 0.1, 0.1])
+    online = directed_layer(np.array([3, 0]), np.array([1, 2]), n)
+    enc = _pairs([3], [1], online=False, x=x)  # discordant, but met offline
+    cfg = BubblesConfig(unfollow=1.0, new_follow="random")
+    rewired = unfollow(x, np.full(n, 0.2), np.zeros(n, np.int8), np.zeros(n), online, enc, cfg,
+                       np.random.default_rng(0))  # fmt: skip
+    assert rewired == 0
+    np.testing.assert_array_equal(online.indices, [2, 1])

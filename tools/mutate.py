@@ -35,7 +35,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools.named_mutants import ROOT, copy_project
+from tools.named_mutants import COPY, ROOT, copy_project
 
 WORK = ROOT / "build" / "mutation"
 EQUIVALENT = ROOT / "tools" / "equivalent_mutants.toml"
@@ -93,7 +93,7 @@ def _config(modules: tuple[str, ...], tests: tuple[str, ...]) -> str:
     def toml_list(items: tuple[str, ...] | list[str]) -> str:
         return "[" + ", ".join(json.dumps(i) for i in items) + "]"
 
-    also = ["configs", "experiments", "data", "hydra_plugins", "benchmarks", "tools"]
+    also = ["configs", "experiments", "data", "hydra_plugins", "benchmarks", "tools", "docs"]
     return (
         "\n[tool.mutmut]\n"
         'source_paths = ["sim"]\n'
@@ -108,7 +108,7 @@ def _workdir(name: str) -> Path:
     """The group's copy of the project, refreshed from the checkout (mutmut's cache kept)."""
     d = WORK / name
     d.mkdir(parents=True, exist_ok=True)
-    for sub in ("sim", "tests", "configs", "experiments", "data", "hydra_plugins", "benchmarks"):
+    for sub in COPY:
         shutil.rmtree(d / sub, ignore_errors=True)
     copy_project(d, ROOT)
     modules, tests = GROUPS[name]
@@ -129,8 +129,9 @@ def run_group(name: str, jobs: int, fresh: bool = False) -> float:
     cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs)]
     proc = subprocess.run(cmd, cwd=d, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - t0
-    if proc.returncode not in (0, 1):
-        tail = (proc.stdout + proc.stderr)[-3000:]
+    out = proc.stdout + proc.stderr
+    if proc.returncode not in (0, 1) or "failed to collect stats" in out:
+        tail = out[-3000:]
         raise SystemExit(f"mutmut failed on group {name} (exit {proc.returncode}):\n{tail}")
     (d / "seconds.txt").write_text(f"{seconds:.0f}\n")
     return seconds

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COPY = ("sim", "tests", "configs", "experiments", "data", "hydra_plugins", "benchmarks")
+COPY = ("sim", "tests", "configs", "experiments", "data", "hydra_plugins", "benchmarks", "docs")
 
 
 @dataclass(frozen=True)
