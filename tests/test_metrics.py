@@ -210,12 +210,12 @@ def _scoped_pop(municipality, n_municipalities, group_names=("a", "b"), debt=Non
     )
 
 
-@pytest.mark.parametrize("n_municipalities", [3, 5000])  # dense relabelling, then sorting
+@pytest.mark.parametrize("n_municipalities", [4, 5000])  # dense relabelling, then sorting
 def test_scope_means_and_sizes_by_hand(n_municipalities):
     from sim.metrics import scope_means, scope_sizes
 
-    last = n_municipalities - 1
-    pop = _scoped_pop([0, 0, last, last, 1, 1], n_municipalities, debt=[1, 0, 0, 0, 0, 1])
+    m = n_municipalities - 2  # the last municipality stays empty
+    pop = _scoped_pop([0, 0, m, m, 1, 1], n_municipalities, debt=[1, 0, 0, 0, 0, 1])
     scopes = Scopes.of(pop)
     values = np.array([1.0, 2.0, 3.0, 5.0, 8.0, 13.0])
     means = dict(zip(scopes.names, scope_means(values, scopes), strict=True))
@@ -223,14 +223,14 @@ def test_scope_means_and_sizes_by_hand(n_municipalities):
     assert means["all"] == pytest.approx(32 / 6)
     assert means["municipality:GM0000"] == pytest.approx(1.5)
     assert means["municipality:GM0001"] == pytest.approx(10.5)
-    assert means[f"municipality:GM{last:04d}"] == pytest.approx(4.0)
+    assert means[f"municipality:GM{m:04d}"] == pytest.approx(4.0)
     assert means["group:a"] == pytest.approx((1 + 3 + 8) / 3)  # citizens 0, 2, 4
     assert means["group:b"] == pytest.approx((2 + 5 + 13) / 3)
     assert means["vulnerable:yes"] == pytest.approx(7.0)  # citizens 0 and 5
     assert sizes["all"] == 6 and sizes["vulnerable:yes"] == 2 and sizes["group:a"] == 3
-    assert sizes[f"municipality:GM{last:04d}"] == 2
-    if n_municipalities > 3:  # an empty scope has size 0 and mean 0
-        assert sizes["municipality:GM0002"] == 0 and means["municipality:GM0002"] == 0.0
+    assert sizes[f"municipality:GM{m:04d}"] == 2
+    empty = f"municipality:GM{n_municipalities - 1:04d}"
+    assert sizes[empty] == 0 and means[empty] == 0.0  # an empty scope: size 0, mean 0
     assert scopes.n_cells == 6  # every citizen differs in group, place or vulnerability
 
 
@@ -257,7 +257,7 @@ def test_tie_sums_near_a_bound_by_hand():
     assert ties.cross.tolist() == [1, 1, 1]
     assert ties.opinion_sum.tolist() == pytest.approx([1.6, 1.4, 0.5])
     # within 0.25: 0 sees 1 (0.2); 1 sees 0 (0.2) and 2 (0.2); 2 sees neither 0 (0.4)
-    assert ties.near_count.tolist() == [1, 2, 0]
+    assert ties.near_count.tolist() == [1, 2, 0] and ties.near_count.dtype == np.int64
     assert ties.near_sum.tolist() == pytest.approx([20.0, 50.0, 0.0])
     plain = TieSums.empty(group).fill(net, x)
     assert plain.near_count.tolist() == [0, 0, 0] and plain.opinion_sum.sum() == pytest.approx(3.5)
@@ -301,3 +301,12 @@ def test_timeseries_table_appends_events_after_the_weekly_records():
         1.5,
     )
     assert table["value"].tolist()[:4] == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_an_empty_event_table_has_the_time_series_columns():
+    from sim.tables import events_table, timeseries_table
+
+    empty = events_table([])
+    rows = timeseries_table(np.array([0]), np.zeros((1, 1, 1)), ["trust_mean"], ["all"], [])
+    assert empty.num_rows == 0
+    assert empty.schema == rows.schema

@@ -140,3 +140,32 @@ def test_cumulative_rounding_keeps_every_part_and_the_total():
         assert got.sum() == round(t.sum())
         assert np.abs(got - t).max() < 1.0
         assert (got >= 0).all()
+
+
+def _dissimilarity(minority, rest):
+    """Duncan's index: half the summed gaps between each unit's shares of the two groups."""
+    return 0.5 * np.abs(minority / minority.sum() - rest / rest.sum()).sum()
+
+
+@pytest.mark.parametrize("code", ["GM0363", "GM0599", "GM0518", "GM0344"])
+def test_the_four_largest_cities_keep_their_measured_segregation(code):
+    # Dissimilarity of origin outside Europe against everyone else over the districts:
+    # from CBS's district counts (data/districts_2024.csv), and in the built population.
+    from sim import places
+
+    d = places.districts()
+    d = d[(d["municipality"] == code) & (d["population"] > 0)]
+    outside = d["origin_outside_europe"].to_numpy(float)
+    rest = d[list(places.ORIGINS)].sum(axis=1).to_numpy(float) - outside
+    measured = _dissimilarity(outside, rest)
+    cfg = _typed(api.compose(["population=municipality", f"population.municipality={code}",
+                              "population.size=50000"]))  # fmt: skip
+    pop = build_population(cfg.population, 0.2, 0.0, np.random.SeedSequence(5))
+    g = pop.group == pop.group_names.index("non_european")
+    k = pop.n_neighbourhoods
+    built = _dissimilarity(
+        np.bincount(pop.neighbourhood, weights=g, minlength=k),
+        np.bincount(pop.neighbourhood, weights=~g, minlength=k),
+    )
+    assert 0.15 < measured < 0.45, measured  # the cities are segregated by district
+    assert built == pytest.approx(measured, abs=0.01)

@@ -166,7 +166,7 @@ def collect(name: str) -> Group:
     group.seconds = float(seconds.read_text()) if seconds.is_file() else 0.0
     known = _equivalents()
     for mutant, status in group.status.items():
-        if status in ("killed", "timeout"):
+        if status not in ("survived", "no tests"):
             continue
         diff = _diff(d, mutant)
         group.diffs[mutant] = diff
@@ -180,13 +180,15 @@ def collect(name: str) -> Group:
 def report(groups: list[Group]) -> str:
     """The Markdown report: counts and score per group, then every survivor's diff."""
     lines = [
-        "| group | mutants | killed | timeout | survived | no tests | equivalent | score | time |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| group | mutants | killed | timeout | survived | no tests | not run | equivalent | score "
+        "| time |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for g in groups:
         lines.append(
             f"| {g.name} | {len(g.status)} | {g.count('killed')} | {g.count('timeout')} | "
-            f"{g.count('survived')} | {g.count('no tests')} | {len(g.equivalent)} | "
+            f"{g.count('survived')} | {g.count('no tests')} | {g.count('not checked')} | "
+            f"{len(g.equivalent)} | "
             f"{g.score:.1%} | {g.seconds / 60:.0f} min |"
         )
     total = sum(len(g.status) - len(g.equivalent) for g in groups)
