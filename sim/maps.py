@@ -28,7 +28,14 @@ from matplotlib.path import Path as MplPath
 from sim.outcomes import OUTCOMES, label
 from sim.places import boundaries
 
-__all__ = ["MAP_METRICS", "draw_map", "map_figure", "scope_values"]
+__all__ = [
+    "MAP_METRICS",
+    "coloured",
+    "coloured_collection",
+    "draw_map",
+    "map_figure",
+    "scope_values",
+]
 
 #: The metrics of a run's map, one panel each.
 MAP_METRICS = ("cohesion_index", "trust_mean", "tension_mean", "bubble_index")
@@ -51,6 +58,32 @@ def scope_values(ts: pd.DataFrame, metric: str) -> dict[str, float]:
     return {str(s).split(":", 1)[1]: float(v) for s, v in zip(d["scope"], d["value"], strict=True)}
 
 
+def coloured(
+    values: Mapping[str, float], counts: Mapping[str, float] | None = None, small: int = 0
+) -> list[str]:
+    """The municipalities :func:`draw_map` colours, in the order of its coloured patches.
+
+    Those in ``values`` with at least ``small`` citizens (all of them without ``counts``).
+    """
+    return [
+        code
+        for code in boundaries()
+        if code in values and (counts is None or counts.get(code, 0) >= small)
+    ]
+
+
+def coloured_collection(ax: Axes) -> PatchCollection | None:
+    """The collection of coloured municipalities :func:`draw_map` added to ``ax``, if any.
+
+    Its patches follow :func:`coloured`, so their colours can be set again later (a map
+    that changes week by week is drawn once and recoloured).
+    """
+    for coll in ax.collections:
+        if isinstance(coll, PatchCollection) and coll.get_gid() == "coloured":
+            return coll
+    return None
+
+
 def draw_map(
     ax: Axes,
     values: Mapping[str, float],
@@ -60,7 +93,12 @@ def draw_map(
     counts: Mapping[str, float] | None = None,
     small: int = 0,
 ) -> Normalize:
-    """Draw the municipalities on ``ax`` coloured by ``values``; the colour scale used."""
+    """Draw the municipalities on ``ax`` coloured by ``values``; the colour scale used.
+
+    Municipalities not in ``values`` are left blank; those with fewer than ``small``
+    citizens in ``counts`` are hatched and greyed (collections with gid ``blank``,
+    ``coloured`` and ``few``).
+    """
     shapes = boundaries()
     vals = np.array(list(values.values()), dtype=np.float64)
     norm = norm or Normalize(float(np.nanmin(vals)), float(np.nanmax(vals)))
@@ -75,9 +113,14 @@ def draw_map(
         else:
             patch.set_facecolor(colours(norm(values[code])))
             shown.append(patch)
-    ax.add_collection(PatchCollection(blank, facecolor="0.96", edgecolor="0.85", lw=0.2))
-    ax.add_collection(PatchCollection(shown, match_original=True, edgecolor="0.4", lw=0.2))
-    ax.add_collection(PatchCollection(few, facecolor="0.85", edgecolor="0.4", lw=0.2, hatch="////"))
+    kinds = (
+        ("blank", PatchCollection(blank, facecolor="0.96", edgecolor="0.85", lw=0.2)),
+        ("coloured", PatchCollection(shown, match_original=True, edgecolor="0.4", lw=0.2)),
+        ("few", PatchCollection(few, facecolor="0.85", edgecolor="0.4", lw=0.2, hatch="////")),
+    )
+    for gid, coll in kinds:
+        coll.set_gid(gid)
+        ax.add_collection(coll)
     ax.autoscale_view()
     ax.set_aspect("equal")
     ax.set_axis_off()

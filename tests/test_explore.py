@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import IO
 
@@ -27,6 +28,8 @@ from sim import api
 from sim.explore import options, views
 from sim.explore.model import ExplorerModel
 from sim.model import CohesionModel
+from sim.outcomes import label
+from sim.places import citizens
 from sim.prepare import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,11 +44,20 @@ CHROMIUM_ARGS = [
 ]
 #: A small town, so that the tests stay quick.
 BASE = ["population.size=800", "population.neighbourhood_size=100", "burn_in=20"]
+#: The 342 municipalities at a few thousand citizens (most of them under 50).
+COUNTRY = ["population=netherlands", "population.fraction=0.0002", "burn_in=2"]
 
 
 @pytest.fixture
 def small_base() -> Iterator[None]:
     options.set_base(BASE)
+    yield
+    options.set_base([])
+
+
+@pytest.fixture
+def country_base() -> Iterator[None]:
+    options.set_base(COUNTRY)
     yield
     options.set_base([])
 
@@ -221,6 +233,107 @@ def test_page_controls_match_the_model_signature(small_base):
     assert start["population_size"] == 800
     assert start["confidence"] == pytest.approx(d["dynamics.confidence"])
     assert set(params["policy"]["values"]) == {c.name for c in options.policies()}
+
+
+# ---------------------------------------------------------------- dates and places
+def test_weeks_are_shown_with_their_dates(small_base):
+    m = ExplorerModel(seed=1, steps=10, start_week=3, policy="canvassing")
+    assert m.cfg.start_date == "2025-01-01"
+    assert views.week_date(m, 0) == date(2025, 1, 1)
+    assert views.date_text(views.week_date(m, 3)) == "22 Jan 2025"
+    for _ in range(2):
+        m.step()
+    for name in ("cohesion", "components", "policy"):
+        views.render(m, name)
+        for ax in views.view(m, name).fig.axes:
+            ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+            assert ticks and all(t.endswith("2025") for t in ticks), (name, ticks)
+            assert ax.get_xlabel().startswith("date")
+    policy = views.view(m, "policy")
+    assert isinstance(policy, views.PolicyView)
+    assert policy.title.get_text().endswith("by 15 Jan 2025")
+
+
+def test_real_places_set_the_citizens_not_the_inhabitants(country_base):
+    d = options.defaults()
+    assert d["population_size"] == citizens(api.compose(COUNTRY).population) == 3589
+    m = ExplorerModel(seed=0, steps=2, population_size=4000)
+    assert "population.fraction=1" in m.overrides  # the slider gives citizens
+    assert m.population.size == 4000
+    assert m.population.n_municipalities == 342
+
+
+def test_a_country_gets_a_map_of_a_chosen_metric_with_small_municipalities_hatched(
+    country_base,
+):
+    from sim.maps import scope_values
+
+    m = ExplorerModel(seed=0, steps=6)
+    for _ in range(3):
+        m.step()
+    assert views.has_map(m)
+    assert views.render(m, "municipalities").startswith(b"\x89PNG")
+    v = views.view(m, "municipalities")
+    assert isinstance(v, views.MunicipalitiesView)
+    ts = views.timeseries(m)
+    counts = scope_values(ts[ts["metric"] == "citizens"], "citizens")
+    assert views.municipality_citizens(m) == counts
+    small = m.cfg.small_scope
+    few = {c for c, n in counts.items() if n < small}
+    assert 0 < len(few) < len(counts)
+    ax = v.fig.axes[0]
+    by_gid = {c.get_gid(): c for c in ax.collections}
+    assert by_gid["few"].get_hatch() and len(by_gid["few"].get_paths()) == len(few)
+    assert len(by_gid["coloured"].get_paths()) == len(counts) - len(few) == len(v.codes)
+    assert not few & set(v.codes)
+    note = v.fig.texts[0].get_text()
+    assert f"hatched: {len(few)} municipalities with fewer than {small}" in note
+    # the colours are this week's values, as the run's table has them
+    for metric in ("cohesion_index", "trust_mean"):
+        if metric != v.metric:
+            views.choose_map(m, metric)
+        views.render(m, "municipalities")
+        values = scope_values(ts, metric)
+        assert views.municipality_values(m, metric) == pytest.approx(values)
+        expect = v.cmap(v.norm(np.array([values[c] for c in v.codes])))
+        coloured = {c.get_gid(): c for c in v.fig.axes[0].collections}["coloured"]
+        assert np.allclose(coloured.get_facecolor(), expect)
+        assert v.title.get_text() == f"{label(metric)} by municipality, 22 Jan 2025 (week 3)"
+    with pytest.raises(ValueError, match="no map"):
+        views.choose_map(m, "citizens")
+
+
+def test_the_page_offers_the_map_only_for_several_real_municipalities(small_base):
+    pytest.importorskip("solara", reason="the explore extra is not installed")
+    from sim.explore.app import COMPONENTS, MunicipalitiesMap, components
+
+    town = ExplorerModel(seed=0, steps=2)
+    assert not views.has_map(town)
+    assert components(town) == COMPONENTS
+    options.set_base(COUNTRY)
+    country = ExplorerModel(seed=0, steps=2)
+    assert components(country) == [*COMPONENTS, MunicipalitiesMap]
+
+    # the card's choice of metric redraws the map at once (no Reset)
+    import ipyvuetify
+    import ipywidgets
+    import solara
+
+    @solara.component
+    def Card() -> solara.Element:
+        return MunicipalitiesMap(country)
+
+    _, rc = solara.render(Card(), handle_error=False)
+    select = rc.find(ipyvuetify.Select).widget
+    assert select.v_model == label("cohesion_index")
+    before = bytes(rc.find(ipywidgets.Image).widget.value)
+    select.v_model = label("trust_mean")
+    assert bytes(rc.find(ipywidgets.Image).widget.value) != before
+    chosen = views.view(country, "municipalities")
+    assert isinstance(chosen, views.MunicipalitiesView)
+    assert chosen.metric == "trust_mean"
+    assert rc.find(ipyvuetify.Select).widget.v_model == label("trust_mean")
+    rc.close()
 
 
 # ---------------------------------------------------------------- command

@@ -145,6 +145,13 @@ def test_report_numbers_match_a_hand_made_catalogue(hand_made):
     assert al["worst_effect"] == pytest.approx(1 / 3)
     assert be["worst_future"] == "baseline"
     assert al["points_per_million_eur"] == pytest.approx(((7 / 3 + 1 / 3) / 2) / 0.1)
+    # its interval: each seed's differences averaged over the futures, then t over seeds
+    seed_means = np.array([(2 + 0.5) / 2, (3 + 0) / 2, (2 + 0.5) / 2])
+    half_all = T975[2] * seed_means.std(ddof=1) / math.sqrt(3)
+    assert (al["effect_ci_low"], al["effect_ci_high"]) == pytest.approx(
+        (4 / 3 - half_all, 4 / 3 + half_all)
+    )
+    assert al["pairs"] == 3
     assert al["runs"] == 6  # the failed run is left out
 
 
@@ -314,6 +321,137 @@ def test_report_agrees_with_an_independent_recomputation_from_parquet(tmp_path):
             assert _row(summary, f, p)["regret"] == pytest.approx(best - m, abs=1e-9)
 
 
+def test_report_of_several_municipalities_maps_effects_and_flags_the_small_ones(tmp_path):
+    from html.parser import HTMLParser
+
+    from sim.places import municipalities
+    from sim.report.figures import fig_municipal_effects
+
+    country = ["population=netherlands", "population.fraction=0.0002", "steps=3", "burn_in=2"]
+    for policy in ("none", "canvassing"):
+        for seed in range(3):
+            job = [*country, "progress=false", "plot=false", f"policy={policy}", f"seed={seed}"]
+            execute(api.compose(job), tmp_path / f"{policy}-{seed}", tmp_path, job)
+    rep = make_report(tmp_path)
+    page = rep.html.read_text()
+    text = html.unescape(page)
+
+    # dates where the page gives weeks
+    assert "place: the Netherlands" in text
+    assert "3 weeks, from 1 January 2025 (week 0, the end of the burn-in) to 22 January 2025" in (
+        text.replace("\n", " ")
+    )
+    # effect tables give intervals, the ranking's mean over futures too
+    summary = pd.read_csv(rep.summary)
+    overall = _row(summary, "all futures", "canvassing")
+    assert overall["effect_ci_low"] < overall["effect"] < overall["effect_ci_high"]
+    assert overall["pairs"] == 3
+    ranking = rep.tables["mean_effects"].set_index("policy").loc["canvassing"]
+    one = _row(summary, "baseline", "canvassing")  # one future: the same interval
+    assert (ranking["ci_low"], ranking["ci_high"]) == pytest.approx(
+        (one["effect_ci_low"], one["effect_ci_high"])
+    )
+    assert "mean effect [95% interval]" in text
+
+    # the fan charts' time axis is in dates
+    from sim.analysis.load import load_sweep
+    from sim.report.figures import fig_fan
+
+    data = load_sweep(tmp_path, rebuild=False)
+    assert data.start_date == "2025-01-01"
+    fan = fig_fan(data, rep.tables["fan"], "baseline")
+    assert fan.axes[0].get_xlabel() == "date"
+    x = fan.axes[0].lines[0].get_xdata()
+    assert pd.Timestamp(x[0]) == pd.Timestamp("2025-01-01")
+    assert pd.Timestamp(x[-1]) == pd.Timestamp("2025-01-22")
+
+    # the map of effects per municipality is written and explained
+    figures = re.findall(r"<h3>([^<]+)</h3><p class='explain'>([^<]+)</p><img ", page)
+    assert len(figures) == page.count("<img ")
+    titles = [html.unescape(t) for t, _ in figures]
+    assert "Effect of each policy per municipality, all futures pooled" in titles
+
+    # small municipalities: counted, listed apart with their citizens, not ranked or judged
+    ts = pd.read_parquet(tmp_path / "none-0" / "timeseries.parquet")
+    sizes = ts[(ts["metric"] == "citizens") & ts["scope"].str.startswith("municipality:")]
+    counts = {s.split(":")[1]: int(v) for s, v in zip(sizes["scope"], sizes["value"], strict=True)}
+    few = {c for c, n in counts.items() if n < 50}
+    assert 0 < len(few) < len(counts) == 342
+    names = municipalities().set_index("code")["name"]
+
+    class Tables(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.summaries: list[str] = []
+            self.rows: dict[str, list[list[str]]] = {}
+            self.where: str | None = None
+            self.cell: list[str] | None = None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "summary":
+                self.summaries.append("")
+                self.where = "summary"
+            elif tag == "tr" and self.summaries:
+                self.rows.setdefault(self.summaries[-1], []).append([])
+            elif tag == "td" and self.summaries:
+                self.cell = []
+
+        def handle_endtag(self, tag):
+            if tag == "summary":
+                self.where = None
+            elif tag == "td" and self.cell is not None:
+                self.rows[self.summaries[-1]][-1].append("".join(self.cell))
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.where == "summary":
+                self.summaries[-1] += data
+            if self.cell is not None:
+                self.cell.append(data)
+
+    parsed = Tables()
+    parsed.feed(page)
+    precise_key = next(k for k in parsed.rows if "at least 50 citizens" in k)
+    few_key = next(k for k in parsed.rows if "fewer than 50 citizens" in k)
+    assert f"({len(few)})" in few_key and "imprecise, not mapped or judged" in few_key
+    listed = {r[0]: r for r in parsed.rows[few_key] if r}
+    assert len(listed) == len(few)
+    for code in few:
+        row = listed[f"{names[code]} ({code})"]
+        assert row[1] == f"{counts[code]:,}"  # its citizens
+        assert re.fullmatch(r"[+-]\d+\.\d\d \[[+-]\d+\.\d\d, [+-]\d+\.\d\d\]", row[2])
+    precise = [r[0] for r in parsed.rows[precise_key] if r]
+    assert len(precise) == len(counts) - len(few)
+    assert precise == sorted(precise, key=lambda n: n.casefold().lstrip("'"))  # not ranked
+    short = rep.tables["shortfalls"]
+    judged = set(short["measure"].dropna())
+    assert not {f"cohesion_index in municipality:{c}" for c in few} & judged
+    assert "not judged here or drawn in the heat map" in text
+    assert f"{len(few)} municipalities (listed with their\ncitizens in section 7)" in text
+
+    # the map: small municipalities hatched, the others coloured by their effect
+    eff = rep.tables["municipalities"]
+    assert set(eff["name"]) == set(counts)
+    fig = fig_municipal_effects(eff, counts, 50, "cohesion_index")
+    (ax,) = [a for a in fig.axes if a.collections and a.get_title() == "canvassing"]
+    by_gid = {c.get_gid(): c for c in ax.collections}
+    assert len(by_gid["few"].get_paths()) == len(few) and by_gid["few"].get_hatch()
+    assert len(by_gid["coloured"].get_paths()) == len(counts) - len(few)
+    assert f"hatched: {len(few)} municipalities with fewer than 50 citizens" in (fig.get_suptitle())
+
+    # a smaller minimum, from the command line's option, flags fewer
+    r = subprocess.run(
+        [sys.executable, "-m", "sim.report", str(tmp_path), "--no-rebuild", "--small-scope", "5"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    fewer = sum(1 for n in counts.values() if n < 5)
+    assert fewer < len(few)
+    assert f"fewer than 5 citizens\n({fewer})" in html.unescape(rep.html.read_text())
+
+
 # --------------------------------------------------------------------------- functions
 
 
@@ -355,6 +493,25 @@ def test_paired_differences_pair_by_seed_and_sample():
         fx.paired_differences(dup)
 
 
+def test_mean_over_futures_has_an_interval_only_for_a_balanced_design():
+    d = pd.DataFrame(
+        {
+            "context": ["a", "a", "b", "b"],
+            "policy": "p",
+            "seed": [0, 1, 0, 1],
+            "sample": np.nan,
+            "diff": [1.0, 3.0, 2.0, 2.0],
+        }
+    )
+    m = fx.context_mean_effects(d).iloc[0]
+    assert (m["contexts"], m["n"], m["effect"]) == (2, 2, 2.0)
+    half = stats_t_quantile(0.975, 1) * np.std([1.5, 2.5], ddof=1) / math.sqrt(2)
+    assert (m["ci_low"], m["ci_high"]) == pytest.approx((2.0 - half, 2.0 + half))
+    unbalanced = fx.context_mean_effects(d.iloc[:3]).iloc[0]
+    assert unbalanced["effect"] == pytest.approx((2.0 + 2.0) / 2)  # as the ranking's
+    assert unbalanced["n"] == 1 and math.isnan(unbalanced["ci_low"])
+
+
 def test_regret_and_ranking_with_a_baseline_best():
     eff = pd.DataFrame({"context": ["a", "a"], "policy": ["p", "q"], "effect": [-1.0, -2.0]})
     r = fx.regret(eff).set_index("policy")
@@ -382,3 +539,25 @@ def test_fan_quantiles_over_runs():
     )
     assert fan.loc[1, "q50"] == 10.0
     assert fan.loc[1, "q95"] == pytest.approx(26.0)
+
+
+def test_a_policy_lists_at_most_a_dozen_shortfalls_and_counts_the_rest():
+    import pandas as pd
+
+    from sim.report.page import MAX_SHORTFALLS, _shortfalls
+
+    n = MAX_SHORTFALLS + 5
+    short = pd.DataFrame(
+        {
+            "policy": ["canvassing"] * n,
+            "kind": ["measure_harm"] * n,
+            "context": ["baseline"] * n,
+            "measure": [f"trust_mean in municipality:GM{i:04d}" for i in range(n)],
+            "effect": [-1.0] * n,
+            "ci_low": [-2.0] * n,
+            "ci_high": [-0.5] * n,
+            "other": [None] * n,
+        }
+    )
+    (s,) = _shortfalls(short, ["none", "canvassing"], "cohesion_index")
+    assert len(s.items) == MAX_SHORTFALLS and s.more == 5

@@ -24,6 +24,15 @@ effect is 0 and its regret is what doing nothing forgoes.
 Cost-effectiveness divides the mean effect by the mean euros actually spent, in millions
 (points per million euros); its interval divides the effect's interval by that cost,
 treating the cost as known.
+
+A policy's mean effect over contexts gets its interval from the pairs (seed, sample)
+run in every context: each pair's differences are averaged over the contexts (equal
+weights, as in the ranking), and the t interval is taken over those averages, so a
+seed's shared randomness across futures is accounted for (:func:`context_mean_effects`).
+
+Effects on a measure of one scope (the index in a municipality, a group) are the
+same paired effects on that scope's value; :func:`scope_effects` picks them out of a
+table of measures by the kind of scope.
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ __all__ = [
     "BASELINE",
     "HIGHER_IS_BETTER",
     "LOWER_IS_BETTER",
+    "context_mean_effects",
     "cost_effectiveness",
     "fan_quantiles",
     "mean_ci",
@@ -51,6 +61,7 @@ __all__ = [
     "ranking",
     "records",
     "regret",
+    "scope_effects",
     "shortfalls",
     "t_quantile",
 ]
@@ -131,6 +142,80 @@ def paired_effects(diffs: pd.DataFrame, level: float = 0.95) -> pd.DataFrame:
     out = pd.DataFrame(rows)[cols]
     out["n"] = out["n"].astype(int)
     return out
+
+
+def context_mean_effects(
+    diffs: pd.DataFrame, level: float = 0.95, *, pair_on: Sequence[str] = ("seed", "sample")
+) -> pd.DataFrame:
+    """Each policy's effect averaged over its contexts (equal weights), with a t interval.
+
+    Each pair (``pair_on``) run in every context of the policy contributes the mean of
+    its differences over those contexts; the interval is the t interval over pairs.
+    Where some pair is missing from some context (an unbalanced design) the mean over
+    complete pairs would not be the ranking's mean effect, so no interval is given.
+
+    Args:
+        diffs: from :func:`paired_differences`.
+        level: the interval's coverage.
+        pair_on: the pair keys.
+
+    Returns:
+        ``policy``, ``contexts``, ``n`` (pairs in every context), ``effect``,
+        ``ci_low``, ``ci_high`` (NaN when unbalanced or fewer than 2 pairs).
+    """
+    cols = ["policy", "contexts", "n", "effect", "ci_low", "ci_high"]
+    if diffs.empty:
+        return pd.DataFrame(columns=cols)
+    keys = [c for c in pair_on if c in diffs.columns]
+    d = diffs.copy()
+    for k in keys:
+        d[k] = d[k].astype(object).where(d[k].notna(), "<none>")
+    if not keys:
+        d["_pair"] = 0
+        keys = ["_pair"]
+    rows = []
+    for pol, g in d.groupby("policy", sort=True):
+        wide = g.pivot_table(index=keys, columns="context", values="diff", aggfunc="mean")
+        complete = wide.dropna()
+        effect = float(g.groupby("context")["diff"].mean().mean())
+        if len(complete) == len(wide):
+            s = mean_ci(complete.mean(axis=1).to_numpy(), level)
+            lo, hi = float(s["ci_low"]), float(s["ci_high"])
+        else:
+            lo = hi = math.nan
+        rows.append(
+            {
+                "policy": pol,
+                "contexts": wide.shape[1],
+                "n": len(complete),
+                "effect": effect,
+                "ci_low": lo,
+                "ci_high": hi,
+            }
+        )
+    return pd.DataFrame(rows, columns=cols)
+
+
+def scope_effects(measures: pd.DataFrame, metric: str, kind: str) -> pd.DataFrame:
+    """The effects on ``metric`` in each scope of one kind, from a table of measures.
+
+    Args:
+        measures: effects per measure (:func:`paired_effects` with a ``measure``
+            column named ``<metric> in <scope>``, as the report computes them).
+        metric: the metric.
+        kind: the kind of scope (``municipality``, ``group``, ``vulnerable``).
+
+    Returns:
+        The rows of those measures with ``scope`` (e.g. ``municipality:GM0363``) and
+        ``name`` (what follows the kind, e.g. ``GM0363``) added.
+    """
+    prefix = f"{metric} in {kind}:"
+    if measures.empty:
+        return measures.assign(scope=pd.Series(dtype=str), name=pd.Series(dtype=str))
+    out = measures[measures["measure"].astype(str).str.startswith(prefix)].copy()
+    out["scope"] = out["measure"].str.removeprefix(f"{metric} in ")
+    out["name"] = out["measure"].str.removeprefix(prefix)
+    return out.reset_index(drop=True)
 
 
 def _with_baseline(effects: pd.DataFrame, baseline: str) -> pd.DataFrame:

@@ -11,6 +11,11 @@ the report::
     data = load.sweep("multirun/quick")                 # the report's SweepData
 
 Filters are passed to DuckDB as parameters, never pasted into SQL.
+
+The report's view also carries what dates and sizes its pages need: each run's start
+date and place (from its ``run.json``), the sweep's common start date, the citizens of
+every scope (the week-0 ``citizens`` rows; the fewest in any run) and the minimum below
+which a scope is too small to compare (``small_scope``).
 """
 
 from __future__ import annotations
@@ -23,8 +28,12 @@ import pandas as pd
 
 from sim.analysis import effects as fx
 from sim.catalogue import connect, load_runs
+from sim.config import RunConfig
+from sim.io import read_json
 
 __all__ = [
+    "CITIZENS_METRIC",
+    "SMALL_SCOPE",
     "SPENDING_METRIC",
     "SPENDING_PARTS",
     "SweepData",
@@ -43,8 +52,13 @@ _KEYS = ["run", "policy", "future", "seed", "sample"]
 SPENDING_METRIC = "euros_spent"
 #: ... or, where a run logs no such metric, the sum of its interventions' ``<name>.euros``.
 SPENDING_PARTS = "%.euros"
-#: Swept keys that do not define a context (they are the design, not the world).
-_NOT_CONTEXT = ("experiment", "uncertainty.sample", "uncertainty.design_seed")
+#: Swept keys that do not define a context (they are the design or the presentation,
+#: not the world).
+_NOT_CONTEXT = ("experiment", "uncertainty.sample", "uncertainty.design_seed", "small_scope")
+#: The weekly event that gives each scope's citizens (logged at week 0).
+CITIZENS_METRIC = "citizens"
+#: The default minimum of citizens below which a scope is reported as imprecise.
+SMALL_SCOPE = RunConfig().small_scope
 
 
 def runs(sweep_dir: str | Path, *, complete: bool = True) -> pd.DataFrame:
@@ -145,6 +159,11 @@ class SweepData:
             sample, measure, value (signed so that higher is better).
         metric: the outcome's metric name.
         notes: remarks for the reader (missing costs, missing baseline, ...).
+        citizens: citizens per scope: scope, citizens (the fewest in any complete run;
+            empty for runs that did not log them).
+        small_scope: scopes with fewer citizens than this are reported as imprecise.
+        start_date: the date of week 0 shared by every complete run, or None (runs that
+            start on different dates, or that do not record it).
     """
 
     runs: pd.DataFrame
@@ -154,6 +173,22 @@ class SweepData:
     measures: pd.DataFrame
     metric: str
     notes: list[str] = field(default_factory=list)
+    citizens: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"scope": [], "citizens": []})
+    )
+    small_scope: int = SMALL_SCOPE
+    start_date: str | None = None
+
+    def scope_citizens(self) -> dict[str, int]:
+        """Citizens per scope (scopes without a count are left out)."""
+        return {
+            str(s): int(c)
+            for s, c in zip(self.citizens["scope"], self.citizens["citizens"], strict=True)
+        }
+
+    def small_scopes(self) -> dict[str, int]:
+        """The scopes with fewer citizens than :attr:`small_scope`, with their citizens."""
+        return {s: c for s, c in self.scope_citizens().items() if c < self.small_scope}
 
 
 def _contexts(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -186,8 +221,34 @@ def _contexts(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return context, policy
 
 
+def _run_records(table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each run's start date and place, from its run.json (missing: NA)."""
+    dates, places = [], []
+    for run_dir, status in zip(table["run_dir"], table["status"], strict=True):
+        info = read_json(Path(str(run_dir)) / "run.json") if status == "complete" else None
+        dates.append((info or {}).get("start_date"))
+        places.append((info or {}).get("place"))
+    return (
+        pd.Series(dates, index=table.index, dtype="string"),
+        pd.Series(places, index=table.index, dtype="string"),
+    )
+
+
+def _small_scope(done: pd.DataFrame) -> int:
+    """The runs' ``small_scope`` (the largest, if they differ), else the default."""
+    if "small_scope" in done.columns:
+        given = pd.to_numeric(done["small_scope"], errors="coerce").dropna()
+        if not given.empty:
+            return int(given.max())
+    return SMALL_SCOPE
+
+
 def load_sweep(
-    sweep_dir: str | Path, metric: str = "cohesion_index", *, rebuild: bool = True
+    sweep_dir: str | Path,
+    metric: str = "cohesion_index",
+    *,
+    rebuild: bool = True,
+    small_scope: int | None = None,
 ) -> SweepData:
     """Read a sweep's runs and outcomes from its catalogue.
 
@@ -195,6 +256,8 @@ def load_sweep(
         sweep_dir: the sweep directory.
         metric: the outcome metric (scope ``all``, value at each run's last week).
         rebuild: rebuild the catalogue from the run directories first.
+        small_scope: scopes with fewer citizens are imprecise (default: the runs'
+            ``small_scope``, the largest if they differ).
     """
     root = Path(sweep_dir)
     if rebuild:
@@ -203,6 +266,7 @@ def load_sweep(
         build_catalogue(root)
     table = load_runs(root)
     table["context"], table["policy_label"] = _contexts(table)
+    table["start_date"], table["place"] = _run_records(table)
     done = table[(table["status"] == "complete") & table["in_sweep"]]
     keys = done[["run", "policy_label", "context", "future", "seed", "sample"]].rename(
         columns={"policy_label": "policy"}
@@ -211,8 +275,8 @@ def load_sweep(
     with connect(root) as con:
         finals = con.execute(
             "SELECT run, metric, scope, value FROM final_values "
-            "WHERE (scope = 'all' AND list_contains(?, metric)) OR metric = ?",
-            [measures_all, metric],
+            "WHERE (scope = 'all' AND list_contains(?, metric)) OR metric = ? OR metric = ?",
+            [measures_all, metric, CITIZENS_METRIC],
         ).df()
         series = con.execute(
             "SELECT run, step, value FROM timeseries WHERE metric = ? AND scope = 'all'",
@@ -254,4 +318,13 @@ def load_sweep(
             f"No run of policy '{fx.BASELINE}' in this sweep: effects, regret and "
             "cost-effectiveness need it as the reference."
         )
-    return SweepData(table, outs, series, spending, measures, metric, notes)
+    sizes = finals[(finals["metric"] == CITIZENS_METRIC) & finals["run"].isin(keys["run"])]
+    citizens = (
+        sizes.groupby("scope", as_index=False)
+        .agg(citizens=("value", "min"))
+        .astype({"citizens": "int64"})
+    )
+    starts = done["start_date"].dropna().unique()
+    start = str(starts[0]) if len(starts) == 1 and done["start_date"].notna().all() else None
+    small = _small_scope(done) if small_scope is None else int(small_scope)
+    return SweepData(table, outs, series, spending, measures, metric, notes, citizens, small, start)

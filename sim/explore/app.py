@@ -4,7 +4,9 @@ SolaraViz supplies the controls (Reset, play/pause, Step, the play interval and 
 many weeks pass between renders) and the model parameters card; changed parameters
 take effect when Reset builds a new model from them. The page adds the explorer's
 views (:mod:`sim.explore.views`) as SolaraViz components, each redrawn after every
-rendered step. Each browser session gets its own model.
+rendered step, and, for a population of several real municipalities, a map of the
+municipalities with a choice of metric (:func:`components`). Weeks are shown with
+their dates. Each browser session gets its own model.
 
 Serve it with ``cohesion-sim-explore`` (:mod:`sim.explore.cli`).
 """
@@ -28,8 +30,11 @@ from sim.explore.options import (
     policies,
     target_choices,
 )
+from sim.explore.views import date_text, week_date
+from sim.outcomes import label as metric_label
+from sim.places import label as place_label
 
-__all__ = ["COMPONENTS", "Page", "model_params"]
+__all__ = ["COMPONENTS", "Page", "components", "model_params"]
 
 #: Largest population the sliders offer (the explorer is responsive up to 10,000).
 MAX_CITIZENS = 20_000
@@ -103,18 +108,24 @@ def _levers(model: ExplorerModel) -> str:
     uncertain = ", ".join(f"{short.get(k, k)} {v:g}" for k, v in lv.uncertain)
     if not model.policy.interventions:
         return f"Uncertain parameters: {uncertain}."
-    end = f"for {lv.weeks} weeks" if lv.weeks else "to the end"
+    end = (
+        f"for {lv.weeks} weeks (to {date_text(week_date(model, lv.start + lv.weeks - 1))})"
+        if lv.weeks
+        else "to the end"
+    )
     capacity = f"{lv.capacity} units a week" if lv.capacity else "capacity from the budget"
     target = lv.target + (f" (k = {lv.k})" if lv.target.startswith("neighbourhoods") else "")
     return (
-        f"Levers: from week {lv.start} {end}, EUR {model.policy.budget:,.0f}, {capacity}, "
+        f"Levers: from week {lv.start} ({date_text(week_date(model, lv.start))}) {end}, "
+        f"EUR {model.policy.budget:,.0f}, {capacity}, "
         f"target {target}. Uncertain parameters: {uncertain}."
     )
 
 
 def RunInfo(model: ExplorerModel) -> solara.Element:
-    """The run: week, future, policy, the plotted values now, the same run's command."""
+    """The run: week and date, place, future, policy, the values now, the same run's command."""
     lv = model.levers
+    place = html.escape(place_label(model.cfg.population))
     values = [
         (label, f"{v:.2f}" if m.startswith("cohesion") else f"{v:.3f}")
         for m, label, v in views.readout(model)
@@ -124,8 +135,9 @@ def RunInfo(model: ExplorerModel) -> solara.Element:
         solara.HTML(
             tag="div",
             unsafe_innerHTML=f"<b>Week <span class='explore-week'>{model.steps}</span> of "
-            f"{model.cfg.steps}</b> &middot; {model.population.size:,} citizens &middot; "
-            f"seed {lv.seed}",
+            f"{model.cfg.steps}</b>, <span class='explore-date'>"
+            f"{date_text(week_date(model, model.steps))}</span> &middot; "
+            f"{model.population.size:,} citizens in {place} &middot; seed {lv.seed}",
         )
         # HTML, not Markdown: solara's Markdown loads a maths renderer from the internet
         solara.HTML(
@@ -175,9 +187,10 @@ def PolicyView(model: ExplorerModel) -> solara.Element:
     rows = []
     for a in views.policy_summary(model):
         reached = f", {a.reached:,} citizens reached" if a.reached is not None else ""
+        first, last = (date_text(week_date(model, w)) for w in (a.first_week, a.last_week))
         rows.append(
             (
-                f"{a.name} (weeks {a.first_week}-{a.last_week})",
+                f"{a.name} (weeks {a.first_week}-{a.last_week}: {first} to {last})",
                 f"EUR {a.spent:,.0f} of {a.budget:,.0f}; {a.units:,} {a.unit}s{reached}",
             )
         )
@@ -187,6 +200,26 @@ def PolicyView(model: ExplorerModel) -> solara.Element:
             solara.HTML(
                 tag="div", unsafe_innerHTML=_table(rows, "explore-policy-table", model.steps)
             )
+    return col
+
+
+def MunicipalitiesMap(model: ExplorerModel) -> solara.Element:
+    """The municipalities coloured by a metric chosen here (takes effect at once)."""
+    names = {metric_label(m): m for m in views.MAP_CHOICES}
+    chosen = views.view(model, "municipalities")
+    assert isinstance(chosen, views.MunicipalitiesView)
+    # the choice lives in the view (so it outlasts a redraw); this state redraws the card
+    _, set_metric = solara.use_state(chosen.metric)
+
+    def pick(name: str) -> None:
+        views.choose_map(model, names[name])
+        set_metric(names[name])
+
+    with solara.Column(gap="0px", style={"height": "100%", "overflow-y": "auto"}) as col:
+        solara.Select(
+            label="Map of", values=list(names), value=metric_label(chosen.metric), on_value=pick
+        )
+        _image(model, "municipalities")
     return col
 
 
@@ -201,13 +234,23 @@ COMPONENTS = [
 ]
 
 
+def components(model: ExplorerModel) -> list[Any]:
+    """The page's views: :data:`COMPONENTS`, and the municipality map where there is one.
+
+    The map is offered when the population spans more than one real municipality
+    (:func:`sim.explore.views.has_map`); the base config decides that, so every model
+    the page resets to has the same views.
+    """
+    return [*COMPONENTS, MunicipalitiesMap] if views.has_map(model) else list(COMPONENTS)
+
+
 @solara.component
 def Page() -> None:
     """The explorer page (one model per browser session)."""
     model = solara.use_memo(ExplorerModel, [])
     SolaraViz(
         model,
-        components=COMPONENTS,
+        components=components(model),
         model_params=model_params(),
         name="cohesion-sim explorer",
         play_interval=50,

@@ -1,4 +1,4 @@
-"""The explorer's map views: citizens in their bubbles, and the neighbourhoods.
+"""The explorer's map views: citizens in their bubbles, the neighbourhoods, the municipalities.
 
 - ``bubbles`` (:class:`BubblesView`): a sample of a few hundred citizens and their ties
   in both layers, coloured by opinion, marked by group. The sample
@@ -9,6 +9,13 @@
 - ``neighbourhoods`` (:class:`NeighbourhoodsView`): each neighbourhood a tile, grouped
   by municipality, coloured by mean trust and by tension; tiles where the policy has
   reached citizens are outlined.
+- ``municipalities`` (:class:`MunicipalitiesView`), offered when the population spans
+  more than one real municipality (:func:`has_map`): the municipalities on their 2024
+  boundaries (:func:`sim.maps.draw_map`), coloured by one chosen metric
+  (:data:`MAP_CHOICES`, :meth:`MunicipalitiesView.choose`) at the current week, read
+  from the model's records (:func:`municipality_values`, the values the run's table
+  holds). Municipalities with fewer citizens than ``small_scope`` are hatched and
+  greyed, uncoloured, and counted in the caption.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import Normalize
@@ -24,10 +32,24 @@ from matplotlib.patches import Rectangle
 from numpy.typing import NDArray
 
 from sim.explore.canvas import View
+from sim.explore.series import date_text, week_date
+from sim.maps import coloured, coloured_collection, draw_map
 from sim.model import CohesionModel
-from sim.outcomes import label
+from sim.outcomes import OUTCOMES, label
+from sim.plots import COMPONENT_LABELS, DOMAIN_LABELS
 
-__all__ = ["SAMPLE_SIZE", "BubblesView", "NeighbourhoodsView", "bubble_sample", "layout"]
+__all__ = [
+    "MAP_CHOICES",
+    "SAMPLE_SIZE",
+    "BubblesView",
+    "MunicipalitiesView",
+    "NeighbourhoodsView",
+    "bubble_sample",
+    "has_map",
+    "layout",
+    "municipality_citizens",
+    "municipality_values",
+]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -312,3 +334,120 @@ class NeighbourhoodsView(View):
         if hit.any():
             note += "\nthick outline: the policy has reached citizens there"
         self.note.set_text(note)
+
+
+# ---------------------------------------------------------------- municipalities
+#: The metrics the municipality map offers: the series of the cohesion views.
+MAP_CHOICES: tuple[str, ...] = (*DOMAIN_LABELS, *COMPONENT_LABELS)
+_PREFIX = "municipality:"
+
+
+def has_map(model: CohesionModel) -> bool:
+    """Whether the population spans more than one real municipality (so has a map)."""
+    return model.cfg.population.places != "synthetic" and model.population.n_municipalities > 1
+
+
+def municipality_values(model: CohesionModel, metric: str) -> dict[str, float]:
+    """A metric per municipality (CBS code) at the latest recorded week.
+
+    The same numbers as :func:`sim.maps.scope_values` reads from the run's table, taken
+    from the model's records without building that table.
+    """
+    i = int(np.searchsorted(model.record_steps, model.steps, side="right")) - 1
+    row = model.records[max(i, 0), model.metric_names.index(metric)]
+    return {
+        name.removeprefix(_PREFIX): float(row[k])
+        for k, name in enumerate(model.scopes.names)
+        if name.startswith(_PREFIX)
+    }
+
+
+def municipality_citizens(model: CohesionModel) -> dict[str, float]:
+    """Citizens per municipality (CBS code), from the run's week-0 ``citizens`` rows."""
+    return {
+        scope.removeprefix(_PREFIX): value
+        for _, metric, scope, value in model.events
+        if metric == "citizens" and scope.startswith(_PREFIX)
+    }
+
+
+def _scale(values: list[float]) -> tuple[float, float]:
+    """A colour range holding ``values`` with a margin of a tenth of their spread."""
+    finite = [v for v in values if math.isfinite(v)]
+    lo, hi = (min(finite), max(finite)) if finite else (0.0, 1.0)
+    margin = 0.1 * (hi - lo) or 0.05 * max(abs(hi), 1e-3)
+    return lo - margin, hi + margin
+
+
+class MunicipalitiesView(View):
+    """The municipalities on their boundaries, coloured by a chosen metric this week.
+
+    The colour scale is set from the first week a metric is shown and widened (never
+    narrowed) when a value leaves it, so colours compare across weeks. Green is better.
+    """
+
+    name = "municipalities"
+    default_metric = "cohesion_index"
+
+    def __init__(self, model: CohesionModel) -> None:
+        super().__init__({"left": 0.02, "right": 0.96, "bottom": 0.06, "top": 0.92})
+        self.counts = municipality_citizens(model)
+        self.small = int(model.cfg.small_scope)
+        self.few = sum(1 for c in self.counts.values() if c < self.small)
+        self.metric = ""
+        self.codes: list[str] = []
+        self.coll: PatchCollection | None = None
+        self.norm = Normalize(0.0, 1.0)
+        self.cmap = colormaps["RdYlGn"]
+        self.choose(model, self.default_metric)
+
+    def choose(self, model: CohesionModel, metric: str) -> None:
+        """Map ``metric`` (one of :data:`MAP_CHOICES`) from now on; the figure is redrawn."""
+        if metric not in MAP_CHOICES:
+            raise ValueError(f"no map of {metric!r}; choose one of {', '.join(MAP_CHOICES)}")
+        if metric == self.metric:
+            return
+        self.metric = metric
+        self.fig.clear()
+        self.dynamic.clear()
+        self.overlays.clear()
+        self.invalidate()
+        values = municipality_values(model, metric)
+        o = OUTCOMES.get(metric)
+        cmap = "RdYlGn" if o is None or o.higher_is_better is not False else "RdYlGn_r"
+        self.cmap = colormaps[cmap]
+        self.codes = coloured(values, self.counts, self.small)
+        self.norm = Normalize(*_scale([values[c] for c in self.codes] or list(values.values())))
+        ax = self.fig.subplots()
+        draw_map(ax, values, cmap=cmap, norm=self.norm, counts=self.counts, small=self.small)
+        self.coll = coloured_collection(ax)
+        self.fig.colorbar(
+            ScalarMappable(self.norm, cmap), ax=ax, shrink=0.85, pad=0.01, extend="both"
+        )
+        if not has_map(model):
+            note = "no map: the population does not span several real municipalities"
+        elif self.few:
+            note = (
+                f"hatched: {self.few} municipalities with fewer than {self.small} citizens "
+                "(too few to compare; not coloured)"
+            )
+        else:
+            note = f"every municipality has at least {self.small} citizens"
+        self.fig.text(0.5, 0.01, note, ha="center", va="bottom", fontsize=7)
+        self.title = self.fig.suptitle("", fontsize=10)
+        self.animate([*([self.coll] if self.coll is not None else []), self.title])
+
+    def update(self, model: CohesionModel) -> None:
+        """Each coloured municipality's value this week; the date in the title."""
+        values = municipality_values(model, self.metric)
+        v = np.array([values[c] for c in self.codes], dtype=np.float64)
+        finite = v[np.isfinite(v)]
+        vmin, vmax = float(self.norm.vmin or 0.0), float(self.norm.vmax or 0.0)
+        if finite.size and (finite.min() < vmin or finite.max() > vmax):
+            lo, hi = _scale([float(finite.min()), float(finite.max())])
+            self.norm.vmin, self.norm.vmax = min(lo, vmin), max(hi, vmax)
+            self.invalidate()
+        if self.coll is not None:
+            self.coll.set_facecolor(self.cmap(self.norm(v)))
+        day = date_text(week_date(model, model.steps))
+        self.title.set_text(f"{label(self.metric)} by municipality, {day} (week {model.steps})")

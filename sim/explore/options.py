@@ -27,6 +27,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.api import compose, config_dir
 from sim.config_checks import TARGET_NEIGHBOURHOODS, TARGET_VULNERABLE
+from sim.places import citizens
 
 __all__ = [
     "AS_CONFIGURED",
@@ -150,7 +151,8 @@ def _defaults(base: tuple[str, ...]) -> dict[str, Any]:
         "policy": _choice("policy", base),
         "seed": int(cfg.seed),
         "steps": int(cfg.steps),
-        "population_size": int(cfg.population.size),
+        "population_size": citizens(cfg.population),
+        "fraction": float(cfg.population.fraction),
         "groups": [str(g) for g in cfg.population.groups],
         "budget": budgets.most_common(1)[0][0] if budgets else 1_000_000.0,
         "k": 3,
@@ -174,7 +176,8 @@ class Levers:
         target: one of :func:`target_choices`.
         k: neighbourhoods for a ranked neighbourhood target.
         uncertain: values of the :data:`UNCERTAIN` keys.
-        population_size: citizens.
+        population_size: citizens (for real places too: the municipalities share them
+            in proportion to their inhabitants).
         seed: the root seed.
         steps: weeks after the burn-in.
     """
@@ -221,6 +224,8 @@ def overrides(lv: Levers) -> list[str]:
         f"steps={lv.steps}",
         f"population.size={lv.population_size}",
     ]
+    if defaults()["fraction"] != 1.0:  # real places scaled by a fraction: size is citizens
+        out.append("population.fraction=1")
     out += [f"{key}={value:g}" for key, value in lv.uncertain]
     ivs = policy_interventions(lv.policy)
     if ivs:

@@ -9,6 +9,9 @@
   interventions' own weekly logs (``<name>.euros``, ``<name>.reached``,
   ``<name>.contacts``).
 
+Time runs in weeks after the burn-in, as in the run's table; the axes label each week
+with its date (:func:`week_date`: the run's ``start_date`` plus 7 days a week).
+
 :func:`timeseries` gives the model's tidy time series up to the current week,
 :func:`readout` the latest plotted value of every cohesion series, and
 :func:`policy_summary` the accounts (:class:`Account`) of each intervention.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import ClassVar
 
 import numpy as np
@@ -25,6 +29,7 @@ import pandas as pd
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.explore.canvas import View
 from sim.model import CohesionModel
@@ -35,10 +40,32 @@ __all__ = [
     "CohesionView",
     "ComponentsView",
     "PolicyView",
+    "date_axis",
+    "date_text",
     "policy_summary",
     "readout",
     "timeseries",
+    "week_date",
 ]
+
+
+# ---------------------------------------------------------------- dates
+def week_date(model: CohesionModel, week: float) -> date:
+    """The date of a week after the burn-in: the run's ``start_date`` plus 7 days a week."""
+    return date.fromisoformat(model.cfg.start_date) + timedelta(days=7 * round(week))
+
+
+def date_text(day: date) -> str:
+    """A date as the explorer writes it, e.g. ``5 Mar 2025``."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def date_axis(ax: Axes, model: CohesionModel, ticks: int = 4) -> None:
+    """Label an x axis in weeks after the burn-in with the weeks' dates (about ``ticks``)."""
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=ticks, integer=True, min_n_ticks=2))
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda x, _: date_text(week_date(model, x)) if x >= 0 else "")
+    )
 
 
 # ---------------------------------------------------------------- tables
@@ -123,7 +150,8 @@ class _SeriesView(View):
         self.lines = {m: self.line(ax, m, label) for m, label in self.labels.items()}
         ax.set_xlim(0, max(model.cfg.steps, 1))
         ax.set_ylim(*self.ylim)
-        ax.set_xlabel("week (after burn-in)")
+        date_axis(ax, model)
+        ax.set_xlabel("date (week 0: the end of the burn-in)")
         ax.set_ylabel(self.ylabel)
         ax.set_title(self.title)
         ax.grid(alpha=0.3)
@@ -222,17 +250,19 @@ class PolicyView(View):
             self.ax1.axhline(budget / 1e3, color="black", ls=":", lw=1, label="budget")
         self.ax1.set_xlim(0, steps)
         self.ax1.set_ylim(0, max(budget / 1e3, 1.0) * 1.08)
-        self.ax1.set_xlabel("week")
+        self.ax1.set_xlabel("date")
         self.ax1.set_ylabel("thousand euros spent")
         self.ax1.set_title("Cost", fontsize=9)
         self.ax2.set_xlim(0, steps)
         self.reach_limit = 100.0
         self.ax2.set_ylim(0, self.reach_limit)
-        self.ax2.set_xlabel("week")
+        self.ax2.set_xlabel("date")
         self.ax2.set_ylabel("reached so far")
         self.ax2.set_title("Reach", fontsize=9)
         dynamic: list[Artist] = [*self.euros.values(), self.total, *self.reach.values()]
         for ax in (self.ax1, self.ax2):
+            date_axis(ax, model, ticks=2)
+            ax.tick_params(axis="x", labelsize=8)
             ax.grid(alpha=0.3)
             if ivs:
                 self.overlay([ax.legend(fontsize=6.5, loc="upper left", framealpha=1.0)])
@@ -289,5 +319,5 @@ class PolicyView(View):
             self.invalidate()
         self.title.set_text(
             f"Policy '{model.policy.name}': EUR {total[-1]:,.0f} spent of "
-            f"{model.policy.budget:,.0f}"
+            f"{model.policy.budget:,.0f} by {date_text(week_date(model, model.steps))}"
         )

@@ -14,7 +14,11 @@ place to import the views from; they are defined in
   :func:`readout` (the latest plotted value of every cohesion series) and
   :func:`policy_summary` (the accounts of each intervention);
 - :mod:`sim.explore.maps`: ``bubbles`` (a sample of citizens and their ties, coloured
-  by opinion) and ``neighbourhoods`` (tiles coloured by mean trust and by tension).
+  by opinion), ``neighbourhoods`` (tiles coloured by mean trust and by tension) and,
+  for a population of several real municipalities (:func:`has_map`),
+  ``municipalities`` (a map of a chosen metric, :func:`choose_map`).
+
+The axes of time label the weeks with their dates (:func:`week_date`).
 """
 
 from __future__ import annotations
@@ -24,11 +28,16 @@ import weakref
 
 from sim.explore.canvas import View
 from sim.explore.maps import (
+    MAP_CHOICES,
     SAMPLE_SIZE,
     BubblesView,
+    MunicipalitiesView,
     NeighbourhoodsView,
     bubble_sample,
+    has_map,
     layout,
+    municipality_citizens,
+    municipality_values,
 )
 from sim.explore.maps import _sample_ties as _sample_ties
 from sim.explore.series import (
@@ -36,29 +45,39 @@ from sim.explore.series import (
     CohesionView,
     ComponentsView,
     PolicyView,
+    date_text,
     policy_summary,
     readout,
     timeseries,
+    week_date,
 )
 from sim.model import CohesionModel
 
 __all__ = [
+    "MAP_CHOICES",
     "SAMPLE_SIZE",
     "VIEWS",
     "Account",
     "BubblesView",
     "CohesionView",
     "ComponentsView",
+    "MunicipalitiesView",
     "NeighbourhoodsView",
     "PolicyView",
     "View",
     "bubble_sample",
+    "choose_map",
+    "date_text",
+    "has_map",
     "layout",
+    "municipality_citizens",
+    "municipality_values",
     "policy_summary",
     "readout",
     "render",
     "timeseries",
     "view",
+    "week_date",
 ]
 
 
@@ -66,7 +85,14 @@ __all__ = [
 #: The views by name.
 VIEWS: dict[str, type[View]] = {
     cls.name: cls
-    for cls in (CohesionView, ComponentsView, BubblesView, NeighbourhoodsView, PolicyView)
+    for cls in (
+        CohesionView,
+        ComponentsView,
+        BubblesView,
+        NeighbourhoodsView,
+        PolicyView,
+        MunicipalitiesView,
+    )
 }
 
 _views: weakref.WeakKeyDictionary[CohesionModel, tuple[threading.Lock, dict[str, View]]] = (
@@ -97,3 +123,11 @@ def render(model: CohesionModel, name: str) -> bytes:
     lock = _views[model][0]
     with lock:
         return v.png(model)
+
+
+def choose_map(model: CohesionModel, metric: str) -> None:
+    """Map ``metric`` (one of :data:`MAP_CHOICES`) in the model's ``municipalities`` view."""
+    v = view(model, "municipalities")
+    assert isinstance(v, MunicipalitiesView)
+    with _views[model][0]:
+        v.choose(model, metric)

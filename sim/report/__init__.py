@@ -8,16 +8,24 @@ The report reads the catalogue (:mod:`sim.catalogue`, rebuilt first unless asked
 to), takes each complete run's outcome (by default the cohesion index, scope ``all``,
 at the last week), and shows, for a strategist:
 
-1. a ranking of the policies across futures (mean effect, worst future, regret);
+1. a ranking of the policies across futures (mean effect and worst future's effect,
+   each with its 95% interval, regret);
 2. fan charts of the outcome over time per policy and future (median, 50% and 90%
-   bands over seeds and parameter samples);
+   bands over seeds and parameter samples), on dates when the runs share a start date;
 3. each policy's effect against ``none`` as paired differences with 95% intervals;
 4. the regret of each policy in each future;
 5. cost-effectiveness: points per million euros actually spent (the weekly metric
    ``euros_spent``, scope ``all``, summed over the run, or where a run has none, the
    sum of its interventions' weekly ``<name>.euros``; absent means nothing was spent);
 6. where each policy falls short (futures without a measurable gain, components of the
-   index and groups or municipalities that it worsens or does not reach).
+   index and groups or municipalities that it worsens or does not reach);
+7. when the runs span more than one municipality, each policy's effect per
+   municipality (all futures pooled): a map for real places and tables in alphabetical
+   order.
+
+Scopes with fewer citizens than the runs' ``small_scope`` (default 50) are reported
+with their citizens, hatched on the map, and never ranked, mapped in colour or judged
+among the shortfalls.
 
 Every number comes from :mod:`sim.analysis.effects`; ``summary.csv`` holds the table
 behind the figures (one row per future and policy, and one per policy over all

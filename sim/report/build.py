@@ -29,7 +29,11 @@ class Report:
 
 
 def make_report(
-    sweep_dir: str | Path, *, metric: str = "cohesion_index", rebuild: bool = True
+    sweep_dir: str | Path,
+    *,
+    metric: str = "cohesion_index",
+    rebuild: bool = True,
+    small_scope: int | None = None,
 ) -> Report:
     """Write ``report/index.html`` and ``summary.csv`` in the sweep directory.
 
@@ -37,9 +41,11 @@ def make_report(
         sweep_dir: the sweep directory.
         metric: the outcome metric (scope ``all``, at each run's last week).
         rebuild: rebuild the catalogue from the run directories first.
+        small_scope: scopes with fewer citizens are reported as imprecise (default: the
+            runs' ``small_scope``).
     """
     root = Path(sweep_dir).resolve()
-    data = load_sweep(root, metric, rebuild=rebuild)
+    data = load_sweep(root, metric, rebuild=rebuild, small_scope=small_scope)
     tables = analyse(data)
     page = render_html(data, tables, root)
     html_path = root / "report" / "index.html"
@@ -69,12 +75,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--metric", default="cohesion_index", help="outcome metric (default: cohesion_index)"
     )
     parser.add_argument("--no-rebuild", action="store_true", help="use results.duckdb as it is")
+    parser.add_argument(
+        "--small-scope",
+        type=int,
+        default=None,
+        metavar="N",
+        help="scopes with fewer citizens are reported as imprecise "
+        "(default: the runs' small_scope, 50 unless set)",
+    )
     args = parser.parse_args(argv)
     if not args.sweep_dir.is_dir():
         print(f"cohesion-sim-report: error: {args.sweep_dir}: not a directory", file=sys.stderr)
         sys.exit(1)
     try:
-        rep = make_report(args.sweep_dir, metric=args.metric, rebuild=not args.no_rebuild)
+        rep = make_report(
+            args.sweep_dir,
+            metric=args.metric,
+            rebuild=not args.no_rebuild,
+            small_scope=args.small_scope,
+        )
     except CatalogueError as e:
         print(f"cohesion-sim-report: error: {e}", file=sys.stderr)
         sys.exit(1)

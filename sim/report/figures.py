@@ -1,7 +1,9 @@
 """The report's figures: bare matplotlib Figures (no pyplot), and their PNG encoding.
 
 :func:`fig_effects` and :func:`fig_regret` are :func:`sim.analysis.plots.forest` and
-:func:`sim.analysis.plots.regret_heatmap`, which notebooks draw too.
+:func:`sim.analysis.plots.regret_heatmap`, which notebooks draw too. Time axes show
+dates when the sweep's runs share a start date; :func:`fig_municipal_effects` maps the
+effects per municipality with :func:`sim.maps.draw_map`.
 """
 
 from __future__ import annotations
@@ -9,9 +11,13 @@ from __future__ import annotations
 import base64
 import io
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
 
 from sim.analysis import effects as fx
@@ -20,6 +26,7 @@ from sim.analysis.load import SweepData
 from sim.analysis.plots import bare_subplots, policy_colors
 from sim.analysis.plots import forest as fig_effects
 from sim.analysis.plots import regret_heatmap as fig_regret
+from sim.maps import draw_map
 from sim.outcomes import label
 from sim.plots import COMPONENT_LABELS, DOMAIN_LABELS
 
@@ -28,9 +35,11 @@ __all__ = [
     "fig_effects",
     "fig_fan",
     "fig_measures",
+    "fig_municipal_effects",
     "fig_regret",
     "png_base64",
     "policies",
+    "week_dates",
 ]
 
 #: Measures in the order the shortfall figure shows them: domains, then components.
@@ -55,8 +64,16 @@ def policies(data: SweepData) -> list[str]:
     return ([fx.BASELINE] if fx.BASELINE in pols else []) + [p for p in pols if p != fx.BASELINE]
 
 
+def week_dates(start: str, steps: pd.Series | np.ndarray) -> pd.Series:
+    """The dates of weeks after the burn-in: ``start`` plus 7 days a week."""
+    return pd.Series(pd.Timestamp(start) + pd.to_timedelta(7 * np.asarray(steps), unit="D"))
+
+
 def fig_fan(data: SweepData, fan: pd.DataFrame, context: str) -> Figure:
-    """Fan chart of the outcome over time, one panel per policy, in one context."""
+    """Fan chart of the outcome over time, one panel per policy, in one context.
+
+    The time axis shows dates when the runs share a start date, else weeks.
+    """
     pols = policies(data)
     colors = policy_colors(pols)
     n = len(pols)
@@ -71,7 +88,9 @@ def fig_fan(data: SweepData, fan: pd.DataFrame, context: str) -> Figure:
         squeeze=False,
         constrained_layout=True,
     )
-    f = fan[fan["context"] == context]
+    f = fan[fan["context"] == context].copy()
+    if data.start_date is not None:
+        f["step"] = week_dates(data.start_date, f["step"]).to_numpy()
     ref = f[f["policy"] == fx.BASELINE]
     for ax in axes.flat[n:]:
         ax.set_visible(False)
@@ -89,11 +108,68 @@ def fig_fan(data: SweepData, fan: pd.DataFrame, context: str) -> Figure:
             ax.plot(ref["step"], ref["q50"], color="black", lw=1, ls="--")
         ax.set_title(f"{pol} ({runs} runs)", fontsize=10)
         ax.grid(alpha=0.3)
+    if data.start_date is not None:
+        locator = AutoDateLocator(minticks=2, maxticks=5)
+        for ax in axes.flat:
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
     for ax in axes[-1]:
-        ax.set_xlabel("week")
+        ax.set_xlabel("date" if data.start_date is not None else "week")
     for ax in axes[:, 0]:
         ax.set_ylabel(label(data.metric), fontsize=9)
     fig.suptitle(f"{label(data.metric)} over time, future '{context}'", fontsize=12)
+    return fig
+
+
+def fig_municipal_effects(
+    effects: pd.DataFrame, counts: Mapping[str, float], small: int, metric: str
+) -> Figure:
+    """Each policy's effect per municipality on a map, one panel per policy.
+
+    Args:
+        effects: from :func:`sim.analysis.effects.scope_effects` (kind
+            ``municipality``) for one context: ``policy``, ``name`` (the CBS code),
+            ``effect`` (signed so that higher is better).
+        counts: citizens per municipality code.
+        small: municipalities with fewer citizens are hatched and left out of the
+            colour scale.
+        metric: the metric the effects are on.
+    """
+    pols = [p for p in sorted(effects["policy"].unique()) if p != fx.BASELINE]
+    n = max(len(pols), 1)
+    ncols = min(3, n)
+    nrows = math.ceil(n / ncols)
+    fig, axes = bare_subplots(
+        nrows,
+        ncols,
+        figsize=(max(4.2 * ncols, 6.0), 4.6 * nrows + 0.9),
+        squeeze=False,
+        constrained_layout=True,
+    )
+    precise = effects[[counts.get(c, 0) >= small for c in effects["name"]]]
+    top = float(np.nanmax(np.abs(precise["effect"]))) if not precise.empty else 0.0
+    top = top if math.isfinite(top) and top > 0 else 1.0
+    norm = Normalize(-top, top)
+    for ax in axes.flat[len(pols) :]:
+        ax.set_visible(False)
+    for ax, pol in zip(axes.flat, pols, strict=False):
+        e = effects[effects["policy"] == pol]
+        values = dict(zip(e["name"], e["effect"].astype(float), strict=True))
+        draw_map(ax, values, cmap="RdYlGn", norm=norm, counts=counts, small=small)
+        ax.set_title(pol, fontsize=10)
+    fig.colorbar(
+        ScalarMappable(norm, "RdYlGn"),
+        ax=axes.ravel().tolist(),
+        orientation="horizontal",
+        fraction=0.04,
+        pad=0.03,
+        label=f"effect on {label(metric).lower()} (points; green: better)",
+    )
+    few = sum(1 for c in set(effects["name"]) if counts.get(c, 0) < small)
+    note = f"\nhatched: {few} municipalities with fewer than {small} citizens" if few else ""
+    fig.suptitle(
+        f"Effect per municipality against '{fx.BASELINE}', all futures pooled{note}", fontsize=11
+    )
     return fig
 
 

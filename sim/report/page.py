@@ -6,6 +6,12 @@ so the page works offline), and the sentences that name each policy's shortfalls
 template is read from the installed package (:class:`jinja2.PackageLoader`), never from
 a repository path, and autoescaping is on: every value is escaped where it is inserted,
 none is marked safe.
+
+Weeks are given with their dates when the runs share a start date. When the runs span
+more than one municipality, a section gives each policy's effect per municipality (all
+futures pooled): a map for real municipalities, and a table in alphabetical order, never
+ranked, in which municipalities with fewer citizens than the sweep's ``small_scope``
+are listed apart with their citizens; the map hatches them.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +32,13 @@ from sim.analysis import effects as fx
 from sim.analysis.effects import records
 from sim.analysis.load import SweepData
 from sim.outcomes import label
+from sim.places import boundaries, municipalities
 from sim.report.figures import (
     fig_cost,
     fig_effects,
     fig_fan,
     fig_measures,
+    fig_municipal_effects,
     fig_regret,
     png_base64,
     policies,
@@ -99,12 +108,17 @@ _KIND_TEXT = {
 }
 
 
+#: At most this many shortfall sentences per policy (a country has hundreds of scopes).
+MAX_SHORTFALLS = 12
+
+
 @dataclass(frozen=True)
 class Shortfalls:
-    """One policy's shortfalls, each a sentence to follow "It"."""
+    """One policy's shortfalls, each a sentence to follow "It", and how many were left out."""
 
     policy: str
     items: list[str]
+    more: int = 0
 
 
 def _shortfalls(short: pd.DataFrame, pols: list[str], metric: str) -> list[Shortfalls]:
@@ -116,7 +130,11 @@ def _shortfalls(short: pd.DataFrame, pols: list[str], metric: str) -> list[Short
         for r in records(short[short["policy"] == pol]):
             measure = (
                 label(r["measure"].split(" in ")[0])
-                + (" in " + r["measure"].split(" in ")[1] if " in " in r["measure"] else "")
+                + (
+                    " in " + _scope_name(r["measure"].split(" in ")[1])
+                    if " in " in r["measure"]
+                    else ""
+                )
                 if isinstance(r["measure"], str)
                 else ""
             )
@@ -130,7 +148,7 @@ def _shortfalls(short: pd.DataFrame, pols: list[str], metric: str) -> list[Short
                     measure=measure,
                 )
             )
-        out.append(Shortfalls(pol, items))
+        out.append(Shortfalls(pol, items[:MAX_SHORTFALLS], max(len(items) - MAX_SHORTFALLS, 0)))
     return out
 
 
@@ -138,17 +156,39 @@ def _ranking(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     ov = tables["summary"]
     ov = ov[ov["context"] == ALL_CONTEXTS][["policy", "points_per_million_eur"]]
     r = tables["ranking"].merge(ov, on="policy", how="left")
+    means = {r["policy"]: r for r in records(tables["mean_effects"])}
+    worst = {(r["context"], r["policy"]): r for r in records(tables["effects"])}
+
+    def mean_cell(pol: str, effect: float) -> str:
+        m = means.get(pol)
+        if m is None:
+            return _fmt(effect, signed=True)
+        if math.isnan(m["ci_low"]) and m["n"] >= 2:
+            return f"{_fmt(effect, signed=True)} (interval needs every seed in every future)"
+        return _interval(effect, m["ci_low"], m["ci_high"])
+
+    def worst_cell(ctx: str, pol: str, effect: float) -> str:
+        w = worst.get((ctx, pol))
+        if w is None:
+            return _fmt(effect, signed=True)
+        return _interval(effect, w["ci_low"], w["ci_high"])
+
+    r["mean_effect"] = [mean_cell(p, e) for p, e in zip(r["policy"], r["mean_effect"], strict=True)]
+    r["worst_effect"] = [
+        worst_cell(c, p, e)
+        for c, p, e in zip(r["worst_context"], r["policy"], r["worst_effect"], strict=True)
+    ]
     r = r.rename(
         columns={
-            "mean_effect": "mean effect (points)",
+            "mean_effect": "mean effect [95% interval]",
             "worst_context": "worst future",
-            "worst_effect": "effect there",
+            "worst_effect": "effect there [95% interval]",
             "max_regret": "max regret",
             "mean_regret": "mean regret",
             "points_per_million_eur": "points per M€",
         }
     ).drop(columns=["contexts"])
-    return _cells(r, {"mean effect (points)": _signed, "effect there": _signed})
+    return _cells(r)
 
 
 def _effects(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -174,6 +214,90 @@ def _cost(ce: pd.DataFrame) -> pd.DataFrame:
     return _cells(c, {"euros spent per run": lambda v: _fmt(v, 0)})
 
 
+def _day(start: str, week: int) -> str:
+    """The date of a week after the burn-in, e.g. ``5 March 2025``."""
+    d = date.fromisoformat(start) + timedelta(days=7 * week)
+    return f"{d.day} {d:%B %Y}"
+
+
+def _horizon(data: SweepData, weeks: list[int]) -> str:
+    """The horizon in weeks, with the dates of week 0 and the last week where known."""
+    text = ", ".join(map(str, weeks))
+    if data.start_date is None:
+        return f"{text} weeks"
+    if len(weeks) == 1:
+        return (
+            f"{text} weeks, from {_day(data.start_date, 0)} (week 0, the end of the burn-in) "
+            f"to {_day(data.start_date, weeks[0])}"
+        )
+    return f"{text} weeks from {_day(data.start_date, 0)} (week 0, the end of the burn-in)"
+
+
+@functools.cache
+def _municipality_names() -> dict[str, str]:
+    """The real municipalities' names by CBS code."""
+    m = municipalities()
+    return dict(zip(m["code"], m["name"], strict=True))
+
+
+def _scope_name(scope: str) -> str:
+    """A scope as the page names it: ``Amsterdam (GM0363)``, ``municipality 2``, ``group:x``."""
+    kind, _, key = scope.partition(":")
+    if kind == "municipality":
+        names = _municipality_names()
+        return f"{names[key]} ({key})" if key in names else f"municipality {key}"
+    return scope
+
+
+def _municipal(data: SweepData, tables: dict[str, pd.DataFrame], pols: list[str]) -> dict[str, Any]:
+    """The effects per municipality: a map (real places) and two tables, never ranked."""
+    eff = tables["municipalities"]
+    codes = sorted(set(eff["name"])) if not eff.empty else []
+    if len(codes) < 2:
+        return {"municipal": None}
+    counts = {
+        scope.removeprefix("municipality:"): n
+        for scope, n in data.scope_citizens().items()
+        if scope.startswith("municipality:")
+    }
+    small = data.small_scope
+    shown = [p for p in pols if p != fx.BASELINE]
+    rows = []
+    by = {(r["name"], r["policy"]): r for r in records(eff)}
+    for code in codes:
+        row: dict[str, Any] = {
+            "municipality": _scope_name(f"municipality:{code}"),
+            "citizens": counts.get(code),
+        }
+        for p in shown:
+            e = by.get((code, p))
+            row[f"{p} [95% interval]"] = (
+                _interval(e["effect"], e["ci_low"], e["ci_high"]) if e is not None else "-"
+            )
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    table["citizens"] = pd.to_numeric(table["citizens"], errors="coerce")
+    table = table.sort_values(
+        "municipality", key=lambda c: c.str.casefold().str.lstrip("'"), kind="stable"
+    )
+    few = table["citizens"].notna() & (table["citizens"] < small)
+    cells: dict[str, Callable[[Any], str]] = {
+        "citizens": lambda v: _fmt(int(v)) if pd.notna(v) else "-"
+    }
+    real = set(codes) <= set(boundaries())
+    return {
+        "municipal": {
+            "count": len(codes),
+            "map_png": (
+                png_base64(fig_municipal_effects(eff, counts, small, data.metric)) if real else None
+            ),
+            "precise": _cells(table[~few], cells) if (~few).any() else None,
+            "few": _cells(table[few], cells) if few.any() else None,
+            "n_few": int(few.sum()),
+        }
+    }
+
+
 def render_html(data: SweepData, tables: dict[str, pd.DataFrame], sweep_dir: Path) -> str:
     """The self-contained HTML report."""
     runs = data.runs[data.runs["in_sweep"]]
@@ -182,6 +306,11 @@ def render_html(data: SweepData, tables: dict[str, pd.DataFrame], sweep_dir: Pat
     status = runs["status"].value_counts().to_dict()
     weeks = sorted({int(s) for s in runs["weeks"].dropna()})
     citizens = sorted({int(s) for s in runs["citizens"].dropna()})
+    done = runs[runs["status"] == "complete"]
+    places = sorted({str(p) for p in done["place"].dropna()}) if "place" in done else []
+    last = (
+        _day(data.start_date, weeks[0]) if data.start_date is not None and len(weeks) == 1 else ""
+    )
     page: dict[str, Any] = {
         "name": sweep_dir.name,
         "runs": len(runs),
@@ -193,8 +322,11 @@ def render_html(data: SweepData, tables: dict[str, pd.DataFrame], sweep_dir: Pat
         "seeds": o["seed"].nunique() if not o.empty else 0,
         "samples": o["sample"].dropna().nunique() if not o.empty else 0,
         "uncertain": [u.removeprefix("uncertain.") for u in data.runs.attrs.get("uncertain", [])],
-        "weeks": ", ".join(map(str, weeks)),
+        "horizon": _horizon(data, weeks),
+        "last_date": last,
+        "places": places,
         "citizens": ", ".join(f"{p:,}" for p in citizens),
+        "small_scope": data.small_scope,
         "metric_label": label(data.metric),
         "metric_l": label(data.metric).lower(),
         "baseline": fx.BASELINE,
@@ -219,9 +351,23 @@ def _sections(
     eff = tables["effects"]
     ce = tables["cost"]
     pooled = tables["measures_pooled"]
+    municipal = _municipal(data, tables, pols)
+    small = data.small_scopes()
+    left_out = {f"{data.metric} in {scope}" for scope in small}
+    if municipal["municipal"] is not None:  # mapped and tabled in their own section
+        left_out |= set(tables["municipalities"]["measure"])
+    if not pooled.empty:
+        pooled = pooled[~pooled["measure"].isin(left_out)]
     has_cost = bool((data.spending["euros"] > 0).any())
     failed = runs[runs["status"] != "complete"]
     s: dict[str, Any] = {
+        **municipal,
+        "small": [
+            (_scope_name(scope), f"{n:,}")
+            for scope, n in sorted(small.items())
+            if not scope.startswith("municipality:")
+        ],
+        "small_municipalities": sum(1 for scope in small if scope.startswith("municipality:")),
         "ranking": _ranking(tables) if not tables["ranking"].empty else None,
         "fans": [(ctx, png_base64(fig_fan(data, tables["fan"], ctx))) for ctx in contexts],
         "has_effects": not eff.empty,

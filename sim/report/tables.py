@@ -1,7 +1,9 @@
 """The report's tables: every number on the page and in ``summary.csv``.
 
 All of them come from :mod:`sim.analysis.effects`, applied to the sweep as
-:func:`sim.analysis.load.load_sweep` reads it.
+:func:`sim.analysis.load.load_sweep` reads it. Scopes with fewer citizens than the
+sweep's ``small_scope`` (:meth:`SweepData.small_scopes`) keep their effects in the
+tables, but are not judged among the shortfalls.
 """
 
 from __future__ import annotations
@@ -25,24 +27,13 @@ def analyse(data: SweepData) -> dict[str, pd.DataFrame]:
     eff = fx.paired_effects(diffs)
     reg = fx.regret(eff)
     rank = fx.ranking(eff)
+    mean_eff = fx.context_mean_effects(diffs)
     ce = fx.cost_effectiveness(eff, data.spending)
     pb = fx.p_best(o) if not o.empty else pd.DataFrame(columns=["context", "policy", "p_best"])
-    m = data.measures
-    meas_rows = []
-    for measure, g in m.groupby("measure", sort=True):
-        e = fx.paired_effects(fx.paired_differences(g))
-        e["measure"] = measure
-        meas_rows.append(e)
-    meas = pd.concat(meas_rows, ignore_index=True) if meas_rows else pd.DataFrame()
-    pooled_rows = []
-    for measure, g in m.groupby("measure", sort=True):
-        d = fx.paired_differences(g)
-        d["context"] = ALL_CONTEXTS
-        e = fx.paired_effects(d)
-        e["measure"] = measure
-        pooled_rows.append(e)
-    pooled = pd.concat(pooled_rows, ignore_index=True) if pooled_rows else pd.DataFrame()
-    short = fx.shortfalls(eff, reg, meas if not meas.empty else None)
+    meas, pooled = _measure_effects(data.measures)
+    small = {f"{data.metric} in {scope}" for scope in data.small_scopes()}
+    judged = meas[~meas["measure"].isin(small)] if not meas.empty else meas
+    short = fx.shortfalls(eff, reg, judged if not judged.empty else None)
     return {
         "diffs": diffs,
         "effects": eff,
@@ -53,9 +44,40 @@ def analyse(data: SweepData) -> dict[str, pd.DataFrame]:
         "measures": meas,
         "measures_pooled": pooled,
         "shortfalls": short,
+        "municipalities": fx.scope_effects(pooled, data.metric, "municipality"),
+        "mean_effects": mean_eff,
         "fan": fx.fan_quantiles(data.series) if not data.series.empty else pd.DataFrame(),
-        "summary": _summary(data, eff, reg, rank, ce, pb),
+        "summary": _summary(data, eff, reg, rank, ce, pb, mean_eff),
     }
+
+
+#: Joins a measure to its context while the effects of every measure are computed at once.
+_SEP = "\x1f"  # the unit separator: in no measure or context name
+
+
+def _measure_effects(m: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Paired effects on every measure: per context, and with all contexts pooled.
+
+    Each measure is paired within its context (as the outcome is); the measure is
+    joined to the context so that one call of :func:`sim.analysis.effects.paired_effects`
+    covers them all (the same numbers as one call per measure).
+    """
+    if m.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    d = m.copy()
+    d["context"] = d["measure"].astype(str) + _SEP + d["context"].astype(str)
+    diffs = fx.paired_differences(d)
+    out = []
+    for pooled in (False, True):
+        dd = diffs.copy()
+        if pooled:
+            dd["context"] = dd["context"].str.split(_SEP).str[0] + _SEP + ALL_CONTEXTS
+        e = fx.paired_effects(dd)
+        parts = e["context"].astype(str).str.split(_SEP, n=1)
+        e["measure"] = parts.str[0]
+        e["context"] = parts.str[1]
+        out.append(e.reset_index(drop=True))
+    return out[0], out[1]
 
 
 def _summary(
@@ -65,6 +87,7 @@ def _summary(
     rank: pd.DataFrame,
     ce: pd.DataFrame,
     pb: pd.DataFrame,
+    mean_eff: pd.DataFrame,
 ) -> pd.DataFrame:
     """summary.csv: one row per context and policy, then one per policy over all."""
     o = data.outcomes
@@ -147,6 +170,13 @@ def _summary(
     )
     overall = overall.merge(runs_all, on="policy", how="left").merge(
         spend_all, on="policy", how="left"
+    )
+    overall = overall.merge(
+        mean_eff[["policy", "n", "ci_low", "ci_high"]].rename(
+            columns={"n": "pairs", "ci_low": "effect_ci_low", "ci_high": "effect_ci_high"}
+        ),
+        on="policy",
+        how="left",
     )
     millions = overall["euros_spent_mean"].where(overall["euros_spent_mean"] > 0) / 1e6
     overall["points_per_million_eur"] = overall["effect"] / millions
