@@ -67,16 +67,20 @@ class GroupConfig:
             normalised to sum to 1.
         origin: in real places, the CBS origin whose measured count gives the group's
             share in each municipality and district: ``netherlands``, ``europe`` (outside
-            the Netherlands) or ``outside_europe`` (data/README.md); None in synthetic
-            places.
+            the Netherlands) or ``outside_europe``, or outside Europe split into
+            ``turkey``, ``morocco``, ``suriname``, ``caribbean`` and
+            ``other_outside_europe`` (data/README.md); None in synthetic places.
         opinion_mean: mean initial opinion (0-1).
         opinion_sd: spread of the initial opinion (>= 0); opinions are clipped to [0, 1].
+        muslim_share: share of the group's citizens who consider themselves Muslim (0-1),
+            for measuring prejudice towards Muslims; never a target of interventions.
     """
 
     share: float = 1.0
     origin: str | None = None
     opinion_mean: float = 0.5
     opinion_sd: float = 0.15
+    muslim_share: float = 0.0
 
 
 @dataclass
@@ -86,15 +90,15 @@ class PopulationConfig:
     Attributes:
         places: ``synthetic`` (municipalities and neighbourhoods made up from the keys
             below), ``netherlands`` (the 342 municipalities of 2024, in proportion to their
-            inhabitants, their districts as neighbourhoods) or ``municipality`` (one real
-            municipality, named by ``municipality``).
+            residents aged 15 and over, their districts as neighbourhoods) or
+            ``municipality`` (one real municipality, named by ``municipality``).
         municipality: the municipality of ``places: municipality``: a CBS code
             (``GM0518``) or a name (``'s-Gravenhage``, ``Den Haag``; case and accents
             ignored).
-        size: inhabitants the population stands for (>= 2); None in real places for their
-            real number (CBS, 1 January 2024).
+        size: residents aged 15 and over the population stands for (>= 2); None in real
+            places for their real number (CBS, 1 January 2024).
         fraction: the share of ``size`` simulated, in (0, 1]: the model has
-            round(size x fraction) citizens, each standing for 1 / fraction inhabitants.
+            round(size x fraction) citizens, each standing for 1 / fraction residents.
         municipalities: number of municipalities (>= 1, at most size), synthetic places.
         municipality_sizes: ``equal`` or ``lognormal`` (heavy-tailed, see sigma).
         municipality_size_sigma: log-scale spread of lognormal municipality sizes (> 0).

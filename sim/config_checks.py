@@ -131,6 +131,16 @@ def _unit(prefix: str, obj: Any, names: Iterable[str]) -> None:
 PLACES = ("synthetic", "netherlands", "municipality")
 #: The CBS origins a group of real places stands for (data/README.md).
 ORIGINS = ("netherlands", "europe", "outside_europe")
+#: Outside Europe split into its four largest origins and the rest (sim/places.py).
+FINE_ORIGINS = (
+    "netherlands",
+    "europe",
+    "turkey",
+    "morocco",
+    "suriname",
+    "caribbean",
+    "other_outside_europe",
+)
 MAX_CITIZENS = 2**31 - 1  # citizen ids are int32
 
 
@@ -151,7 +161,7 @@ def _check_population(p: PopulationConfig) -> int:
         raise ConfigError(
             "population.size",
             "must be a number for synthetic places (null stands for the real number of "
-            "inhabitants, for real places)",
+            "residents aged 15 and over, for real places)",
         )
     if p.size is not None:
         _range("population.size", p.size, 2, MAX_CITIZENS)
@@ -160,7 +170,7 @@ def _check_population(p: PopulationConfig) -> int:
     if not low <= n <= MAX_CITIZENS:
         raise ConfigError(
             "population.fraction",
-            f"gives {n:,} citizens ({p.fraction:g} of {inhabitants(p):,} inhabitants); "
+            f"gives {n:,} citizens ({p.fraction:g} of {inhabitants(p):,} residents); "
             f"a population needs {_num(low)} to {_num(MAX_CITIZENS)}",
         )
     if not real:
@@ -219,18 +229,20 @@ def _check_groups(p: PopulationConfig, real: bool) -> None:
         key = f"population.groups.{name}"
         _range(f"{key}.share", g.share, 0.0, 1.0)
         if g.origin is not None:
-            _choice(f"{key}.origin", g.origin, ORIGINS)
+            _choice(f"{key}.origin", g.origin, sorted({*ORIGINS, *FINE_ORIGINS}))
         _range(f"{key}.opinion_mean", g.opinion_mean, 0.0, 1.0)
+        _range(f"{key}.muslim_share", g.muslim_share, 0.0, 1.0)
         _range(f"{key}.opinion_sd", g.opinion_sd, 0.0, 1.0)
         total += g.share
     if total <= 0.0:
         raise ConfigError("population.groups", "the shares must not all be 0")
     origins = sorted(str(g.origin) for g in p.groups.values())
-    if real and origins != sorted(ORIGINS):
+    if real and origins not in (sorted(ORIGINS), sorted(FINE_ORIGINS)):
         raise ConfigError(
             "population.groups",
             f"real places need one group for each CBS origin ({', '.join(ORIGINS)}), "
-            f"given by its origin key; got {', '.join(origins)}",
+            f"or with outside Europe split ({', '.join(FINE_ORIGINS)}), given by its "
+            f"origin key; got {', '.join(origins)}",
         )
 
 
@@ -490,12 +502,22 @@ def check(cfg: RunConfig, kinds: Kinds) -> RunConfig:
     return cfg
 
 
+#: Keys that would target citizens by religion.
+_SPECIAL_CATEGORIES = ("muslim", "religion", "religious")
+RELIGION_REFUSED = (
+    "interventions cannot target citizens by religion: it is recorded only to measure "
+    "prejudice towards Muslims (docs/model.md, responsible use)"
+)
+
+
 def _check_keys(node: Any, schema: Any, prefix: str) -> None:
     """Refuse keys the schema does not have (e.g. added with ``+key=value``)."""
     hints = get_type_hints(schema)
     for key in node:
         full = f"{prefix}{key}"
         if key not in hints:
+            if schema is TargetConfig and str(key).lower() in _SPECIAL_CATEGORIES:
+                raise ConfigError(full, RELIGION_REFUSED)
             allowed = ", ".join(hints)
             raise ConfigError(full, f"unknown key (misspelled?); allowed: {allowed}")
         value = node[key]

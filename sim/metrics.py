@@ -51,7 +51,7 @@ from numpy.typing import NDArray
 
 from sim.network import Network
 from sim.outcomes import DOMAINS, OUTCOMES, components
-from sim.population import Population
+from sim.population import AGE_BANDS, EDUCATION, Population
 from sim.prefetch import PREFETCH_AHEAD, prefetch
 
 __all__ = [
@@ -123,6 +123,8 @@ class Scopes:
         add(pop.municipality.astype(np.int64), [f"municipality:{c}" for c in codes])
         if len(pop.group_names) > 1:
             add(pop.group.astype(np.int64), [f"group:{g}" for g in pop.group_names])
+        add(pop.education.astype(np.int64), [f"education:{e}" for e in EDUCATION])
+        add(pop.age_band.astype(np.int64), [f"age:{a}" for a in AGE_BANDS])
         vul = pop.vulnerable
         if vul.any():
             # label 0 = vulnerable, 1 = not (only the first is reported)

@@ -4,6 +4,9 @@ Read through one loader from the package's data files (sources in ``data/README.
 
 - ``municipalities_2024.csv``: CBS code (``GM0363``), name (CBS spelling), province and
   inhabitants on 1 January 2024 (CBS 85984NED, summing to 17,942,942);
+- ``municipal_composition.csv``: each municipality's inhabitants by origin and age band
+  (2024), its shares of the largest origins outside Europe (2020), of education levels
+  and of low-income households;
 - ``districts_2024.csv``: the districts (wijken, ``WK036300``) of each municipality and
   their inhabitants on 1 January 2024 (85984NED; CBS rounds district counts to fives);
 - ``gemeente_2024.geojson``: generalised 2024 municipal boundaries with CBS codes, for maps.
@@ -30,8 +33,12 @@ from sim.config import ConfigError, PopulationConfig
 from sim.datafiles import DataError, data_file
 
 __all__ = [
+    "AGE_BANDS",
+    "EDUCATION",
     "MUNICIPALITIES_FILE",
     "ORIGINS",
+    "ORIGIN_PARTS",
+    "adults",
     "boundaries",
     "chosen",
     "citizens",
@@ -41,6 +48,8 @@ __all__ = [
     "inhabitants",
     "label",
     "municipalities",
+    "origin_counts",
+    "origin_parent",
 ]
 
 MUNICIPALITIES_FILE = "municipalities_2024.csv"
@@ -50,6 +59,19 @@ DISTRICTS_FILE = "districts_2024.csv"
 COMPOSITION_FILE = "municipal_composition.csv"
 #: The CBS herkomst counts per municipality and district (1 January 2024).
 ORIGINS = ("origin_netherlands", "origin_europe", "origin_outside_europe")
+#: The four largest origins outside Europe, split from ``outside_europe`` by their 2020
+#: shares (the former migration background, CBS 84799NED); the rest of outside Europe is
+#: ``other_outside_europe``. Each finer origin's districts are those of its 2024 origin.
+ORIGIN_PARTS = {
+    "turkey": "turkey_2020_pct",
+    "morocco": "morocco_2020_pct",
+    "suriname": "suriname_2020_pct",
+    "caribbean": "antilles_aruba_2020_pct",
+}
+#: Age bands of the residents aged 15 and over (the citizens), CBS 85984NED 2024.
+AGE_BANDS = {"15-24": "age_15_24", "25-44": "age_25_44", "45-64": "age_45_64", "65+": "age_65_plus"}
+#: Education levels (CBS laag, middelbaar, hoog), shares from CBS 84799NED.
+EDUCATION = {"low": "education_low", "middle": "education_middle", "high": "education_high"}
 BOUNDARIES_FILE = "gemeente_2024.geojson"
 
 
@@ -63,7 +85,7 @@ def _read_csv(name: str, columns: tuple[str, ...]) -> pd.DataFrame:
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise DataError(f"data file {path} is damaged: no column {', '.join(missing)}")
-    counts = [c for c in columns if c == "population" or c.startswith("origin_")]
+    counts = [c for c in columns if c == "population" or c.startswith(("origin_", "age_"))]
     for col in counts:
         values = pd.to_numeric(df[col], errors="coerce")
         if values.isna().any() or (values < 0).any():
@@ -90,10 +112,58 @@ def municipalities() -> pd.DataFrame:
 @cache
 def composition() -> pd.DataFrame:
     """Each municipality's composition (data/README.md), indexed by code."""
-    df = _read_csv(COMPOSITION_FILE, ("code", *ORIGINS, "quality_origin"))
+    shares = (*ORIGIN_PARTS.values(), *EDUCATION.values())
+    df = _read_csv(
+        COMPOSITION_FILE, ("code", *ORIGINS, *AGE_BANDS.values(), *shares, "quality_origin")
+    )
     if set(df["code"]) != set(municipalities()["code"]):
         raise DataError(f"data file {COMPOSITION_FILE} is damaged: not the 342 municipalities")
+    for col in shares:
+        values = pd.to_numeric(df[col], errors="coerce")
+        if values.isna().any() or (values < 0).any():
+            raise DataError(
+                f"data file {COMPOSITION_FILE} is damaged: a {col} is missing or negative"
+            )
+        df[col] = values.astype(np.float64)
     return df.set_index("code")
+
+
+def origin_counts(codes: pd.Series | list[str]) -> pd.DataFrame:
+    """Inhabitants by origin of these municipalities (rows in the given order).
+
+    Columns: the three 2024 origins (``netherlands``, ``europe``, ``outside_europe``),
+    the finer ones of :data:`ORIGIN_PARTS` (the 2020 per cent of the municipality's
+    inhabitants applied to its 2024 total, scaled down where they would exceed
+    outside Europe) and ``other_outside_europe`` (the rest of outside Europe). Counts
+    of the finer origins are estimates (floats): CBS publishes them per municipality
+    in whole per cents of 2020, under the former classification (data/README.md).
+    """
+    comp = composition().loc[list(codes)]
+    out = pd.DataFrame(index=comp.index)
+    for col in ORIGINS:
+        out[col.removeprefix("origin_")] = comp[col].astype(np.float64)
+    total = comp[list(ORIGINS)].sum(axis=1).astype(np.float64)
+    parts = pd.DataFrame({k: comp[c] / 100.0 * total for k, c in ORIGIN_PARTS.items()})
+    named = parts.sum(axis=1)
+    scale = np.minimum(1.0, out["outside_europe"] / named.where(named > 0, 1.0))
+    parts = parts.mul(scale, axis=0)
+    for k in ORIGIN_PARTS:
+        out[k] = parts[k]
+    out["other_outside_europe"] = (out["outside_europe"] - parts.sum(axis=1)).clip(lower=0.0)
+    return out
+
+
+def origin_parent(origin: str) -> str:
+    """The 2024 origin whose district counts place a (finer) origin's citizens."""
+    return (
+        "outside_europe" if origin in ORIGIN_PARTS or origin == "other_outside_europe" else origin
+    )
+
+
+def adults(codes: pd.Series | list[str]) -> NDArray[np.int64]:
+    """Residents aged 15 and over of these municipalities, 1 January 2024 (85984NED)."""
+    comp = composition().loc[list(codes)]
+    return comp[list(AGE_BANDS.values())].sum(axis=1).to_numpy(np.int64)
 
 
 @cache
@@ -166,12 +236,16 @@ def chosen(cfg: PopulationConfig) -> pd.DataFrame:
 
 
 def inhabitants(cfg: PopulationConfig) -> int:
-    """The inhabitants a population stands for: ``size``, or its places' real number."""
+    """The residents a population stands for: ``size``, or its places' real number.
+
+    Real places stand for their residents aged 15 and over (the population of CBS's
+    surveys).
+    """
     if cfg.size is not None:
         return int(cfg.size)
     if cfg.places == "synthetic":
         raise ConfigError("population.size", "must be given for synthetic places")
-    return int(chosen(cfg)["population"].sum())
+    return int(adults(chosen(cfg)["code"]).sum())
 
 
 def citizens(cfg: PopulationConfig) -> int:

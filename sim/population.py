@@ -7,16 +7,24 @@ citizen's attributes are drawn from the population's own stream.
 
 - **Real places** (``places: netherlands`` or ``municipality``): the municipalities of
   2024 with their districts as neighbourhoods, from CBS's counts (:mod:`sim.places`).
-  Nothing is drawn: each municipality gets its share of the citizens, each group its
-  share of the municipality (the municipality's measured origin counts), both by the
-  largest remainder; a group's citizens are spread over the districts in proportion to
-  the district's measured count of that origin, by cumulative rounding, so that every
-  (municipality, group) cell is exact and every (district, group) cell is within one
-  citizen of its share. Districts that get nobody are left out.
+  Citizens are residents aged 15 and over. Nothing is drawn: each municipality gets
+  its share of the citizens (its residents aged 15 and over), each group its share of
+  the municipality (the municipality's measured origin counts, outside Europe split
+  by the 2020 shares of its largest origins), both by the largest remainder; a group's
+  citizens are spread over the districts in proportion to the district's measured count
+  of its 2024 origin, by cumulative rounding, so that every (municipality, group) cell
+  is exact and every (district, group) cell is within one citizen of its share.
+  Districts that get nobody are left out.
 - **Synthetic places**: municipality sizes equal or lognormal (heavy-tailed), and each
   neighbourhood's group composition drawn from a Dirichlet distribution centred on the
   overall shares, whose concentration falls as ``segregation`` rises (0 = every
   neighbourhood mirrors the town).
+
+Age bands and education levels are exact in every municipality too (its own measured
+shares, or the country's in synthetic places), dealt to its citizens at random: within
+a municipality they are independent of origin and of each other, which real ones are
+not (migrant groups are younger, the old less educated). A citizen considers itself
+Muslim with its group's ``muslim_share``.
 """
 
 from __future__ import annotations
@@ -30,6 +38,8 @@ from sim import places
 from sim.config import PopulationConfig
 
 __all__ = [
+    "AGE_BANDS",
+    "EDUCATION",
     "Layout",
     "Population",
     "build_population",
@@ -41,6 +51,11 @@ __all__ = [
 
 F64 = NDArray[np.float64]
 I32 = NDArray[np.int32]
+
+#: Education levels in index order (CBS: laag, middelbaar, hoog).
+EDUCATION: tuple[str, ...] = tuple(places.EDUCATION)
+#: Age bands in index order (residents aged 15 and over).
+AGE_BANDS: tuple[str, ...] = tuple(places.AGE_BANDS)
 
 
 @dataclass
@@ -57,6 +72,12 @@ class Population:
         prejudice: prejudice towards out-groups in [0, 1].
         trust_base: the citizen's dispositional trust, the level it recovers towards.
         prejudice_base: the citizen's dispositional prejudice, the level it relaxes to.
+        education: education level (int8) into :data:`EDUCATION` (CBS laag, middelbaar,
+            hoog).
+        age_band: age band (int8) into :data:`AGE_BANDS`; citizens are residents aged
+            15 and over.
+        muslim: the citizen considers itself Muslim (bool), for measuring prejudice
+            towards Muslims only.
         debt, newcomer, ex_detainee: vulnerability flags (bool).
         online_share: share of the citizen's encounters that happen online [0, 1].
         participation: participation propensity [0, 1].
@@ -76,6 +97,9 @@ class Population:
     prejudice: F64
     trust_base: F64
     prejudice_base: F64
+    education: NDArray[np.int8]
+    age_band: NDArray[np.int8]
+    muslim: NDArray[np.bool_]
     debt: NDArray[np.bool_]
     newcomer: NDArray[np.bool_]
     ex_detainee: NDArray[np.bool_]
@@ -278,10 +302,11 @@ def _spread(total: NDArray[np.int64], weights: F64) -> NDArray[np.int64]:
 def real_layout(cfg: PopulationConfig, names: tuple[str, ...]) -> Layout:
     """The citizens of real municipalities and their districts (see the module docstring)."""
     munis = places.chosen(cfg)
-    origins = [f"origin_{cfg.groups[g].origin}" for g in names]
-    comp = places.composition().loc[munis["code"], origins].to_numpy(dtype=np.float64)
+    origins = [str(cfg.groups[g].origin) for g in names]
+    comp = places.origin_counts(munis["code"])[origins].to_numpy(dtype=np.float64)
+    in_districts = [f"origin_{places.origin_parent(o)}" for o in origins]
     dist = places.districts()
-    sizes = split_sizes(places.citizens(cfg), munis["population"].to_numpy(np.float64))
+    sizes = split_sizes(places.citizens(cfg), places.adults(munis["code"]).astype(np.float64))
     # every municipality keeps a citizen: at fractions so small that one would get none,
     # the largest gives up the citizens that takes (the checks keep >= 1 per municipality)
     sizes = np.maximum(sizes, 1)
@@ -293,7 +318,9 @@ def real_layout(cfg: PopulationConfig, names: tuple[str, ...]) -> Layout:
         group_totals = split_sizes(int(size), comp[m])
         d = by_muni.get(code)
         weights = (
-            d[origins].to_numpy(dtype=np.float64) if d is not None else np.ones((1, len(names)))
+            d[in_districts].to_numpy(dtype=np.float64)
+            if d is not None
+            else np.ones((1, len(names)))
         )
         counts = _spread(group_totals, weights)
         counts = counts[counts.sum(axis=1) > 0]
@@ -305,6 +332,43 @@ def real_layout(cfg: PopulationConfig, names: tuple[str, ...]) -> Layout:
         np.concatenate(nb_muni),
         np.concatenate(blocks),
     )
+
+
+def municipal_shares(cfg: PopulationConfig, n_municipalities: int) -> tuple[F64, F64]:
+    """Each municipality's shares of the age bands and of the education levels.
+
+    Real places have their own (CBS 85984NED ages of 2024, 84799NED education);
+    synthetic ones the country's (residents aged 15 and over, weighted by them).
+    """
+    comp = places.composition()
+    ages, edu = list(places.AGE_BANDS.values()), list(places.EDUCATION.values())
+    if cfg.places == "synthetic":
+        weight = comp[ages].sum(axis=1).to_numpy(np.float64)
+        age = comp[ages].sum(axis=0).to_numpy(np.float64)
+        educ = (comp[edu].to_numpy(np.float64) * weight[:, None]).sum(axis=0)
+        return (
+            np.tile(age / age.sum(), (n_municipalities, 1)),
+            np.tile(educ / educ.sum(), (n_municipalities, 1)),
+        )
+    codes = places.chosen(cfg)["code"]
+    return comp.loc[codes, ages].to_numpy(np.float64), comp.loc[codes, edu].to_numpy(np.float64)
+
+
+def exact_labels(municipality: I32, shares: F64, rng: np.random.Generator) -> NDArray[np.int8]:
+    """Labels whose counts in every municipality are its shares rounded exactly.
+
+    ``municipality`` must be sorted (citizens are laid out by municipality); each
+    municipality's counts are its shares of its citizens by the largest remainder, and
+    they are dealt to its citizens in a random order (the population's stream).
+    """
+    n, m = municipality.shape[0], shares.shape[0]
+    sizes = np.bincount(municipality, minlength=m)
+    counts = np.stack([split_sizes(int(s), w) for s, w in zip(sizes, shares, strict=True)])
+    labels = np.repeat(np.tile(np.arange(shares.shape[1], dtype=np.int8), m), counts.ravel())
+    order = np.lexsort((np.asarray(rng.random(n)), municipality))
+    out = np.empty(n, dtype=np.int8)
+    out[order] = labels
+    return out
 
 
 def build_population(
@@ -361,6 +425,10 @@ def build_population(
     else:
         newcomer = rng.random(n) < cfg.newcomer_share
     ex_detainee = rng.random(n) < cfg.ex_detainee_share
+    age_shares, edu_shares = municipal_shares(cfg, int(layout.nb_muni.max()) + 1)
+    age_band = exact_labels(municipality, age_shares, rng)
+    education = exact_labels(municipality, edu_shares, rng)
+    muslim = rng.random(n) < np.array([cfg.groups[g].muslim_share for g in names])[group]
     # Online share: Beta with the configured mean (concentration 4).
     m = cfg.online_share_mean
     online_share = rng.beta(4.0 * m, 4.0 * (1.0 - m), n) if 0.0 < m < 1.0 else np.full(n, m)
@@ -375,6 +443,9 @@ def build_population(
         prejudice=prejudice,
         trust_base=trust.copy(),
         prejudice_base=prejudice.copy(),
+        education=education,
+        age_band=age_band,
+        muslim=muslim,
         debt=debt,
         newcomer=newcomer,
         ex_detainee=ex_detainee,

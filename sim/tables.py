@@ -27,7 +27,7 @@ import pyarrow.compute
 from numpy.typing import NDArray
 
 from sim.network import Network
-from sim.population import Population
+from sim.population import AGE_BANDS, EDUCATION, Population
 
 if TYPE_CHECKING:
     from sim.model import CohesionModel
@@ -116,11 +116,21 @@ def timeseries_table(
 
 
 def final_state_table(pop: Population, tension: NDArray[np.float64], network: Network) -> pa.Table:
-    """One row per citizen: its arrays and municipality code, tension and degrees."""
+    """One row per citizen: its arrays and municipality code, tension and degrees.
+
+    ``group`` and ``origin`` are the group's name, ``education`` and ``age_band`` their
+    labels (``low``, ``15-24``).
+    """
     cols: dict[str, Any] = {"citizen": np.arange(pop.size, dtype=np.int64)}
-    names = np.array(pop.group_names, dtype=object)
+    labels = {
+        "group": np.array(pop.group_names, dtype=object),
+        "education": np.array(EDUCATION, dtype=object),
+        "age_band": np.array(AGE_BANDS, dtype=object),
+    }
     for k, v in pop.arrays().items():
-        cols[k] = names[v] if k == "group" else v
+        cols[k] = labels[k][v] if k in labels else v
+        if k == "group":
+            cols["origin"] = cols[k]
         if k == "municipality":
             codes = pop.municipality_codes or tuple(str(m) for m in range(pop.n_municipalities))
             cols["municipality_code"] = np.array(codes, dtype=object)[v]

@@ -36,6 +36,9 @@ def _pop(opinion, group=None, trust=None, prejudice=None, participation=None, de
         prejudice=arr(prejudice, 0.3),
         trust_base=arr(trust, 0.5),
         prejudice_base=arr(prejudice, 0.3),
+        education=np.zeros(n, np.int8),
+        age_band=np.zeros(n, np.int8),
+        muslim=np.zeros(n, bool),
         debt=arr(debt, False, bool),
         newcomer=np.zeros(n, bool),
         ex_detainee=np.zeros(n, bool),
@@ -236,7 +239,18 @@ def test_scope_means_and_sizes_by_hand(n_municipalities):
 
 def test_scope_names_and_which_are_reported():
     one_group = Scopes.of(_scoped_pop([0, 1], 2, group_names=("all",)))
-    assert one_group.names == ("all", "municipality:GM0000", "municipality:GM0001")
+    assert one_group.names == (
+        "all",
+        "municipality:GM0000",
+        "municipality:GM0001",
+        "education:low",
+        "education:middle",
+        "education:high",
+        "age:15-24",
+        "age:25-44",
+        "age:45-64",
+        "age:65+",
+    )  # no group scopes for a single group; every education level and age band
     vul = Scopes.of(_scoped_pop([0, 1], 2, debt=[1, 0]))
     assert vul.names[-2:] == ("vulnerable:yes", "_")
     assert vul.reported.tolist() == [True] * (len(vul.names) - 1) + [False]

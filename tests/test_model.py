@@ -183,6 +183,7 @@ def test_config_hash_ignores_presentation_keys_only():
 FINAL_STATE_SCHEMA = [
     ("citizen", "int64"),
     ("group", "string"),
+    ("origin", "string"),
     ("municipality", "int32"),
     ("municipality_code", "string"),
     ("neighbourhood", "int32"),
@@ -192,6 +193,9 @@ FINAL_STATE_SCHEMA = [
     ("prejudice", "double"),
     ("trust_base", "double"),
     ("prejudice_base", "double"),
+    ("education", "string"),
+    ("age_band", "string"),
+    ("muslim", "bool"),
     ("debt", "bool"),
     ("newcomer", "bool"),
     ("ex_detainee", "bool"),
@@ -231,7 +235,18 @@ def test_final_state_has_one_row_per_citizen():
         "prejudice",
     } <= set(fs.columns)
     assert fs["citizen"].tolist() == list(range(600))
-    assert set(fs["group"]) == {"dutch", "other_european", "non_european"}
+    assert set(fs["group"]) == {
+        "dutch",
+        "other_european",
+        "turkish",
+        "moroccan",
+        "surinamese",
+        "caribbean_dutch",
+        "other_non_european",
+    }
+    assert (fs["origin"] == fs["group"]).all()
+    assert set(fs["education"]) == {"low", "middle", "high"}
+    assert set(fs["age_band"]) == {"15-24", "25-44", "45-64", "65+"}
     assert set(fs["municipality_code"]) == {"GM0034"}  # the default town, Almere
 
 

@@ -112,7 +112,9 @@ def test_a_run_has_dates_and_the_citizens_of_each_scope(tmp_path):
     fs = res.final_state
     assert sizes["all"] == len(fs) == 800
     assert sizes["municipality:GM0034"] == 800
-    assert sizes["group:non_european"] == (fs["group"] == "non_european").sum()
+    assert sizes["group:turkish"] == (fs["group"] == "turkish").sum()
+    assert sizes["education:high"] == (fs["education"] == "high").sum()
+    assert sizes["age:65+"] == (fs["age_band"] == "65+").sum()
     assert res.info["place"] == "Almere" and res.info["start_date"] == "2030-06-03"
 
 

@@ -11,6 +11,9 @@ from sim.config import ConfigError
 from sim.population import build_population, pinned_lognormal_sizes
 from sim.prepare import prepare
 
+#: The groups of origin outside Europe in the default groups.
+OUTSIDE_EUROPE = ("turkish", "moroccan", "surinamese", "caribbean_dutch", "other_non_european")
+
 
 def _typed(cfg):
     return OmegaConf.to_object(cfg)
@@ -63,7 +66,7 @@ def test_the_netherlands_needs_a_citizen_per_municipality():
     with pytest.raises(ConfigError) as err:
         prepare(api.compose(["population=netherlands", "population.fraction=0.00001"]))
     assert err.value.key == "population.fraction"
-    assert "179 citizens" in str(err.value) and "342" in str(err.value)
+    assert "152 citizens" in str(err.value) and "342" in str(err.value)
 
 
 def test_lognormal_without_a_maximum_keeps_the_minimum():
@@ -91,19 +94,54 @@ def test_the_netherlands_at_one_percent_is_exact_in_every_cell():
     cfg = _typed(api.compose(["population=netherlands", "population.fraction=0.01"]))
     pop = build_population(cfg.population, 0.2, 0.0, np.random.SeedSequence(1))
     m = places.municipalities()
-    assert pop.size == round(17_942_942 * 0.01) == 179_429
+    comp = places.composition().loc[m["code"]]
+    adults = comp[list(places.AGE_BANDS.values())].sum(axis=1).to_numpy()
+    assert adults.sum() == 15_228_902  # residents aged 15 and over, 1 January 2024
+    assert pop.size == round(15_228_902 * 0.01) == 152_289
     assert pop.municipality_codes == tuple(m["code"])
-    share = m["population"].to_numpy() * 0.01
     sizes = np.bincount(pop.municipality, minlength=342)
-    assert np.abs(sizes - share).max() < 1.0  # each municipality within one citizen
-    origins = [f"origin_{cfg.population.groups[g].origin}" for g in pop.group_names]
-    want = places.composition().loc[m["code"], origins].to_numpy() * 0.01
-    cells = np.zeros((342, len(origins)))
-    np.add.at(cells, (pop.municipality, pop.group), 1)
-    assert np.abs(cells - want).max() < 1.0  # each (municipality, origin) within one
+    assert np.abs(sizes - adults * 0.01).max() < 1.0  # each municipality within one citizen
     assert (np.bincount(pop.neighbourhood_municipality, minlength=342) >= 1).all()
-    # districts: each (district, group) cell within one citizen of its share
     assert pop.n_neighbourhoods > 3000
+
+    def cells(labels, k):
+        out = np.zeros((342, k))
+        np.add.at(out, (pop.municipality, labels), 1)
+        return out
+
+    def within_one(labels, shares):
+        want = sizes[:, None] * shares / shares.sum(axis=1, keepdims=True)
+        assert np.abs(cells(labels, shares.shape[1]) - want).max() < 1.0
+
+    origins = [cfg.population.groups[g].origin for g in pop.group_names]
+    assert len(origins) == 7
+    within_one(pop.group, places.origin_counts(m["code"])[origins].to_numpy())
+    within_one(pop.education, comp[list(places.EDUCATION.values())].to_numpy())
+    within_one(pop.age_band, comp[list(places.AGE_BANDS.values())].to_numpy())
+    # the finer origins add up to CBS's outside Europe in every municipality
+    fine = places.origin_counts(m["code"])
+    parts = [*places.ORIGIN_PARTS, "other_outside_europe"]
+    np.testing.assert_allclose(fine[parts].sum(axis=1), fine["outside_europe"])
+    turkish = pop.group == pop.group_names.index("turkish")
+    assert 0.02 < turkish.mean() < 0.03  # about 2.4% (CBS: 2.4% Turkish origin in 2020)
+
+
+def test_the_default_town_is_exact_in_origin_education_and_age():
+    from sim import places
+
+    cfg = _typed(api.compose([]))
+    pop = build_population(cfg.population, 0.2, 0.0, np.random.SeedSequence(5))
+    comp = places.composition().loc["GM0034"]
+    for labels, shares in (
+        (pop.education, comp[list(places.EDUCATION.values())].to_numpy(float)),
+        (pop.age_band, comp[list(places.AGE_BANDS.values())].to_numpy(float)),
+    ):
+        got = np.bincount(labels, minlength=len(shares))
+        assert np.abs(got - 10_000 * shares / shares.sum()).max() < 1.0
+    # Muslim identity follows each group's share (a draw, so within sampling error)
+    share = np.array([cfg.population.groups[g].muslim_share for g in pop.group_names])
+    expected = share[pop.group].sum()
+    assert abs(pop.muslim.sum() - expected) < 4 * np.sqrt(expected)
 
 
 def test_one_municipality_by_name_with_its_districts_composition():
@@ -120,9 +158,9 @@ def test_one_municipality_by_name_with_its_districts_composition():
     d = d[(d["municipality"] == "GM0518") & (d["population"] > 0)]
     assert pop.n_neighbourhoods == len(d)  # every inhabited district is a neighbourhood
     # the districts' measured share of origin outside Europe is kept (within rounding)
-    outside = pop.group_names.index("non_european")
+    outside = np.isin(pop.group, [pop.group_names.index(x) for x in OUTSIDE_EUROPE])
     per_nb = np.bincount(pop.neighbourhood, minlength=pop.n_neighbourhoods)
-    got = np.bincount(pop.neighbourhood, weights=pop.group == outside) / per_nb
+    got = np.bincount(pop.neighbourhood, weights=outside) / per_nb
     want = (d["origin_outside_europe"] / d[list(places.ORIGINS)].sum(axis=1)).to_numpy()
     big = per_nb >= 200
     assert np.abs(got[big] - want[big]).max() < 0.02
@@ -161,7 +199,7 @@ def test_the_four_largest_cities_keep_their_measured_segregation(code):
     cfg = _typed(api.compose(["population=municipality", f"population.municipality={code}",
                               "population.size=50000"]))  # fmt: skip
     pop = build_population(cfg.population, 0.2, 0.0, np.random.SeedSequence(5))
-    g = pop.group == pop.group_names.index("non_european")
+    g = np.isin(pop.group, [pop.group_names.index(x) for x in OUTSIDE_EUROPE])
     k = pop.n_neighbourhoods
     built = _dissimilarity(
         np.bincount(pop.neighbourhood, weights=g, minlength=k),

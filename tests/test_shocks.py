@@ -263,7 +263,7 @@ def test_asylum_centre_raises_tension_and_majority_prejudice_in_its_municipality
 
 
 def test_diaspora_tension_widens_the_group_and_raises_prejudice_between_groups():
-    g = "group:non_european"
+    g = "group:turkish"
     a, b = pair(2, {"d": ShockConfig(kind="diaspora_tension", week=2, scope=g)}, 14)
     assert series(a, "opinion_sd", g)[-1] > series(b, "opinion_sd", g)[-1] + 0.02
     others = ("group:dutch", "group:other_european")
