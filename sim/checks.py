@@ -19,7 +19,15 @@ if TYPE_CHECKING:
 __all__ = ["STATE_ARRAYS", "StateError", "check_state"]
 
 #: Arrays that must stay finite and in [0, 1]: citizen arrays by name, and "tension".
-STATE_ARRAYS = ("opinion", "trust", "prejudice", "participation", "tension")
+STATE_ARRAYS = (
+    "opinion",
+    "trust",
+    "trust_rule_of_law",
+    "trust_people",
+    "prejudice",
+    "participation",
+    "tension",
+)
 
 
 class StateError(RuntimeError):

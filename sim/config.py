@@ -111,8 +111,12 @@ class PopulationConfig:
         segregation: how strongly groups concentrate by neighbourhood (0 = mixed, <1), in
             synthetic places (real ones have their districts' measured composition).
         opinion_init: ``group`` (per-group means and spreads) or ``uniform`` on [0, 1].
-        trust_mean: mean initial trust in institutions (0-1).
-        trust_sd: spread of initial trust (>= 0).
+        trust_year: the year of CBS's national trust shares the citizens start from
+            (sim/people.py); each citizen's level of every trust is set by its education
+            and origin (CBS's gaps of 2017).
+        trust_mean: if set, every citizen's mean initial political trust (0-1), without
+            CBS's levels and gaps; None for CBS's.
+        trust_sd: spread of initial trust of every kind (> 0).
         prejudice_mean: mean initial prejudice towards out-groups (0-1).
         prejudice_sd: spread of initial prejudice (>= 0).
         debt_share: share of citizens with problematic debt (0-1).
@@ -135,7 +139,8 @@ class PopulationConfig:
     groups: dict[str, GroupConfig] = field(default_factory=dict)
     segregation: float = 0.3
     opinion_init: str = "group"
-    trust_mean: float = 0.45
+    trust_year: int = 2022
+    trust_mean: float | None = None
     trust_sd: float = 0.15
     prejudice_mean: float = 0.3
     prejudice_sd: float = 0.1
@@ -204,7 +209,11 @@ class BubblesConfig:
 
 @dataclass
 class TrustConfig:
-    """Trust in institutions."""
+    """Trust of three kinds (sim/dynamics/trust.py).
+
+    Political trust has the keys without a prefix; trust in the rule of law and in
+    other people have theirs.
+    """
 
     enabled: bool = True
     contact_rate: float = 0.02
@@ -218,6 +227,11 @@ class TrustConfig:
     recovery: float = 0.03
     tension_effect: float = 0.02
     responsiveness: float = 0.02
+    rule_of_law_tension_effect: float = 0.01
+    rule_of_law_recovery: float = 0.03
+    people_contact_effect: float = 0.01
+    people_tension_effect: float = 0.02
+    people_recovery: float = 0.03
 
 
 @dataclass
@@ -242,7 +256,13 @@ class PrejudiceConfig:
 
 @dataclass
 class ParticipationConfig:
-    """Participation propensity and elections."""
+    """Participation propensity and elections.
+
+    At an election a citizen votes for parliament with probability min(1, propensity x
+    ``parliament_factor``) and for the municipal council with min(1, propensity x
+    ``municipal_factor``) (both held on the same week; ``turnout`` is the propensity's
+    own draw).
+    """
 
     enabled: bool = True
     rate: float = 0.05
@@ -250,6 +270,8 @@ class ParticipationConfig:
     trust_weight: float = 0.5
     bridging_weight: float = 0.3
     election_interval: int = 208
+    parliament_factor: float = 1.3
+    municipal_factor: float = 0.85
 
 
 @dataclass

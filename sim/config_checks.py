@@ -33,6 +33,7 @@ from sim.config import (
     TargetConfig,
     dotted,
 )
+from sim.people import years as trust_years
 from sim.places import chosen, citizens, find_municipality, inhabitants
 
 __all__ = [
@@ -177,13 +178,21 @@ def _check_population(p: PopulationConfig) -> int:
         _check_synthetic_places(p, n)
     _range("population.neighbourhood_size", p.neighbourhood_size, 2)
     _check_groups(p, real)
+    if p.trust_mean is not None:
+        _range("population.trust_mean", p.trust_mean, 0.0, 1.0)
+    _range("population.trust_sd", p.trust_sd, 0.0, 1.0)
+    if str(p.trust_year) not in trust_years():
+        raise ConfigError(
+            "population.trust_year",
+            f"must be a year with CBS's national shares of every trust "
+            f"({', '.join(trust_years())}), got {p.trust_year!r}",
+        )
     _range("population.segregation", p.segregation, 0.0, 1.0, hi_open=True)
     _choice("population.opinion_init", p.opinion_init, ("group", "uniform"))
     _unit(
         "population",
         p,
         (
-            "trust_mean",
             "trust_sd",
             "prejudice_mean",
             "prejudice_sd",
@@ -303,6 +312,11 @@ def _check_dynamics(d: DynamicsConfig) -> None:
             "recovery",
             "tension_effect",
             "responsiveness",
+            "rule_of_law_tension_effect",
+            "rule_of_law_recovery",
+            "people_contact_effect",
+            "people_tension_effect",
+            "people_recovery",
         ),
     )
     _range("dynamics.trust.vulnerable_contact_factor", t.vulnerable_contact_factor, 0.0, 50.0)
@@ -316,6 +330,8 @@ def _check_dynamics(d: DynamicsConfig) -> None:
     pa = d.participation
     _unit("dynamics.participation", pa, ("rate", "base", "trust_weight", "bridging_weight"))
     _range("dynamics.participation.election_interval", pa.election_interval, 1)
+    _range("dynamics.participation.parliament_factor", pa.parliament_factor, 0.0, 10.0)
+    _range("dynamics.participation.municipal_factor", pa.municipal_factor, 0.0, 10.0)
 
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")

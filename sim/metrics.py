@@ -10,9 +10,16 @@ kinds of scope.
 
 Measures (their labels, units and directions: :mod:`sim.outcomes`):
 
-- ``trust_mean``, ``low_trust_share`` (trust < 0.3), ``prejudice_mean``,
+- ``trust_mean``, ``low_trust_share`` (political trust < 0.3), ``prejudice_mean``,
   ``tension_mean`` (citizen-weighted mean of neighbourhood tension), ``tension_max``
   (the most tense neighbourhood a citizen of the scope lives in), ``participation``;
+- ``trust_politics_share``, ``trust_rule_of_law_share``, ``trust_people_share``: the
+  shares of citizens whose trust of that kind is above 0.5, the counterpart of CBS's
+  "very much or fairly much" trust (sim/people.py);
+- ``dissatisfied_share``: the share of citizens whose opinion is farther from the
+  government's position than their own bound (the government's line is outside what
+  they would consider), the counterpart of SCP's share not satisfied with national
+  politics;
 - ``bridging_ties``: share of ties (both layers, counted from the scope's citizens)
   that join different groups;
 - ``bubble_index``: Pearson correlation over citizens between a citizen's opinion and
@@ -31,12 +38,13 @@ Measures (their labels, units and directions: :mod:`sim.outcomes`):
   - social relations: bridging ties (0 -> 0, 0.5 or more -> 1; the Radar's social
     networks), acceptance of diversity (1 - prejudice), open networks
     (1 - max(bubble_index, 0));
-  - connectedness: trust in institutions (trust_mean), and 1 - low_trust_share;
+  - connectedness: political trust (trust_mean), and 1 - low_trust_share;
   - focus on the common good: civic participation, respect for social rules
     (1 - tension_mean), and 1 - polarization.
 
   Covered of the Radar's nine dimensions: social networks, trust in people (only via
-  bridging ties, weakly), acceptance of diversity, trust in institutions, civic
+  bridging ties, weakly: trust_people_share is measured but not in the index, so that
+  the index keeps its meaning), acceptance of diversity, trust in institutions, civic
   participation, respect for social rules (as low tension). Not covered: identification
   with the community, perception of fairness, solidarity and helpfulness.
 """
@@ -422,10 +430,12 @@ def compute_metrics(
     tension_nb: F64,
     scopes: Scopes,
     ties: tuple[F64, F64, F64] | None = None,
+    gov_position: float = 0.5,
 ) -> F64:
     """All metrics for all scopes: an array of shape (len(METRICS), len(scopes.names)).
 
-    ``ties`` is :func:`tie_stats` of the current state, if already computed.
+    ``ties`` is :func:`tie_stats` of the current state, if already computed;
+    ``gov_position`` the government's position (for ``dissatisfied_share``).
     """
     n_scopes = len(scopes.names)
     out = np.zeros((len(METRICS), n_scopes))
@@ -441,12 +451,25 @@ def compute_metrics(
         cell, n_cells, x, t, p, here, pop.participation, deg, cross, tie_mean
     )
     per_cell = dict(zip(_CELL_SUMS, sums, strict=True))
+    # the shares trusting "very much or fairly much" (trust above 0.5), per cell
+    trusting = {
+        f"trust_{kind}_share": np.bincount(cell, weights=arr > 0.5, minlength=n_cells)
+        for kind, arr in (
+            ("politics", t),
+            ("rule_of_law", pop.trust_rule_of_law),
+            ("people", pop.trust_people),
+        )
+    }
+    far = np.abs(x - gov_position) > pop.confidence
+    trusting["dissatisfied_share"] = np.bincount(cell, weights=far, minlength=n_cells)
 
     for labels, k, off in scopes.kinds:
         sl = slice(off, off + k)
         q = {name: _grouped(labels, k, v) for name, v in per_cell.items()}
         cnt = q["cnt"]
         out[col["trust_mean"], sl] = _safe_div(q["t"], cnt)
+        for name, per in trusting.items():
+            out[col[name], sl] = _safe_div(_grouped(labels, k, per), cnt)
         out[col["low_trust_share"], sl] = _safe_div(q["low"], cnt)
         out[col["prejudice_mean"], sl] = _safe_div(q["p"], cnt)
         out[col["tension_mean"], sl] = _safe_div(q["here"], cnt)

@@ -37,9 +37,9 @@ from sim.dynamics.bubbles import offline_turnover, unfollow
 from sim.dynamics.encounters import draw_encounters
 from sim.dynamics.influence import influence
 from sim.dynamics.participation import participation
-from sim.dynamics.prejudice import prejudice
+from sim.dynamics.prejudice import cross_group_contacts, prejudice
 from sim.dynamics.tension import tension
-from sim.dynamics.trust import trust
+from sim.dynamics.trust import people_trust, trust
 from sim.institutions import Government, Municipality
 from sim.interventions import build_policy
 from sim.metrics import (
@@ -252,12 +252,13 @@ class CohesionModel(mesa.Model):
             cfg,
             self.streams["trust"],
             ties,
+            law=(p.trust_rule_of_law, p.trust_rule_of_law_base),
         )
         if ties is not None and ties.filled:
             self._ties = ties.stats()  # opinions and ties do not move again this week
         self.counters["good_contacts"] += good
         self.counters["bad_contacts"] += bad
-        check_state(self, "rule 'trust'", ("trust",))
+        check_state(self, "rule 'trust'", ("trust", "trust_rule_of_law"))
 
     def update_tension(self) -> None:
         """Rule 4: tension per neighbourhood (sim/dynamics/tension.py)."""
@@ -269,18 +270,21 @@ class CohesionModel(mesa.Model):
         check_state(self, "rule 'tension'", ("tension",))
 
     def update_prejudice(self, encounters: Encounters) -> None:
-        """Rule 5: prejudice towards out-groups (sim/dynamics/prejudice.py)."""
+        """Rule 5: prejudice towards out-groups (sim/dynamics/prejudice.py).
+
+        Trust in other people is updated here too: the same favourable contacts across
+        groups raise it (sim/dynamics/trust.py).
+        """
         cfg, p = self.cfg.dynamics.prejudice, self.population
+        hit = cross_group_contacts(p.group, p.confidence, encounters, p.size)
+        here = self.tension[p.neighbourhood]
+        if self.cfg.dynamics.trust.enabled:
+            people_trust(p.trust_people, p.trust_people_base, hit, here, self.cfg.dynamics.trust)
+            check_state(self, "rule 'trust'", ("trust_people",))
         if not cfg.enabled:
             return
         self.counters["cross_group_contacts"] += prejudice(
-            p.prejudice,
-            p.prejudice_base,
-            p.group,
-            p.confidence,
-            self.tension[p.neighbourhood],
-            encounters,
-            cfg,
+            p.prejudice, p.prejudice_base, p.group, p.confidence, here, encounters, cfg, hit
         )
         check_state(self, "rule 'prejudice'", ("prejudice",))
 
@@ -375,7 +379,12 @@ class CohesionModel(mesa.Model):
             return
         built_in = len(METRICS)
         self.records[i, :built_in] = compute_metrics(
-            self.population, self.network, self.tension, self.scopes, self.tie_stats()
+            self.population,
+            self.network,
+            self.tension,
+            self.scopes,
+            self.tie_stats(),
+            gov_position=self.government.position,
         )
         for j, metric in enumerate(self.extra_metrics.values(), start=built_in):
             values = np.asarray(metric.values(self), dtype=np.float64)
@@ -389,13 +398,33 @@ class CohesionModel(mesa.Model):
             self.schedule_recurring(self._election, Schedule(interval=interval, start=interval))
 
     def _election(self) -> None:
-        """An election: each citizen turns out with its propensity; record turnout."""
+        """Elections: turnout by propensity, for parliament and for the councils.
+
+        Each citizen turns out with its propensity (``turnout``), and for parliament and
+        the municipal council with the propensity times each kind's factor; each
+        turnout is recorded for all and per municipality.
+        """
+        pop, cfg = self.population, self.cfg.dynamics.participation
+        stream = self.streams["elections"]
+        votes = stream.random(pop.size) < pop.participation
+        self.log_turnout("turnout", votes)
+        for kind, factor in (
+            ("parliament", cfg.parliament_factor),
+            ("municipal", cfg.municipal_factor),
+        ):
+            voted = stream.random(pop.size) < np.minimum(1.0, pop.participation * factor)
+            self.log_turnout(f"turnout_{kind}", voted)
+
+    def log_turnout(
+        self, metric: str, voted: NDArray[np.bool_], among: NDArray[np.bool_] | None = None
+    ) -> None:
+        """Log the share of ``among`` (everyone) who voted, for all and per municipality."""
         pop = self.population
-        votes = self.streams["elections"].random(pop.size) < pop.participation
-        self.log("turnout", "all", float(votes.mean()))
+        mask = np.ones(pop.size, bool) if among is None else among
+        self.log(metric, "all", float(voted[mask].sum()) / max(int(mask.sum()), 1))
         k = pop.n_municipalities
-        share = np.bincount(pop.municipality, weights=votes, minlength=k) / np.maximum(
-            np.bincount(pop.municipality, minlength=k), 1
+        share = np.bincount(pop.municipality, weights=voted & mask, minlength=k) / np.maximum(
+            np.bincount(pop.municipality, weights=mask, minlength=k), 1
         )
         for m in range(k):
-            self.log("turnout", pop.municipality_scope(m), float(share[m]))
+            self.log(metric, pop.municipality_scope(m), float(share[m]))

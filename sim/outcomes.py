@@ -71,7 +71,7 @@ OUTCOMES: dict[str, Outcome] = {
         Outcome(_COMMON, "Focus on the common good", "index 0-100", True, "{:.1f}"),
         Outcome(
             "trust_mean",
-            "Trust in institutions (mean)",
+            "Political trust (mean)",
             "0-1",
             True,
             component="institutional_trust",
@@ -87,6 +87,34 @@ OUTCOMES: dict[str, Outcome] = {
             component="few_distrustful",
             domain=_CONNECTED,
             anchor=(1.0, 0.0),
+        ),
+        Outcome(
+            "trust_politics_share",
+            "Trusting politics (share)",
+            "share of citizens",
+            True,
+            "{:.1%}",
+        ),
+        Outcome(
+            "trust_rule_of_law_share",
+            "Trusting the rule of law (share)",
+            "share of citizens",
+            True,
+            "{:.1%}",
+        ),
+        Outcome(
+            "trust_people_share",
+            "Trusting other people (share)",
+            "share of citizens",
+            True,
+            "{:.1%}",
+        ),
+        Outcome(
+            "dissatisfied_share",
+            "Dissatisfied with national politics (share)",
+            "share of citizens",
+            False,
+            "{:.1%}",
         ),
         Outcome(
             "prejudice_mean",

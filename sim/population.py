@@ -34,7 +34,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import NDArray
 
-from sim import places
+from sim import people, places
 from sim.config import PopulationConfig
 
 __all__ = [
@@ -68,10 +68,14 @@ class Population:
         neighbourhood: neighbourhood index (int32), global over municipalities.
         opinion: opinion in [0, 1], 0.5 the centre.
         confidence: the citizen's confidence bound eps_i in (0, 1].
-        trust: trust in institutions in [0, 1].
+        trust: political trust in [0, 1] (the counterpart of trust in the Tweede Kamer;
+            above 0.5 answers "very much or fairly much", sim/people.py).
         prejudice: prejudice towards out-groups in [0, 1].
-        trust_base: the citizen's dispositional trust, the level it recovers towards.
+        trust_base: the citizen's dispositional political trust, the level it recovers
+            towards.
         prejudice_base: the citizen's dispositional prejudice, the level it relaxes to.
+        trust_rule_of_law, trust_people: trust in the rule of law (police and judges) and
+            in other people, in [0, 1], and their dispositional levels (``..._base``).
         education: education level (int8) into :data:`EDUCATION` (CBS laag, middelbaar,
             hoog).
         age_band: age band (int8) into :data:`AGE_BANDS`; citizens are residents aged
@@ -97,6 +101,10 @@ class Population:
     prejudice: F64
     trust_base: F64
     prejudice_base: F64
+    trust_rule_of_law: F64
+    trust_people: F64
+    trust_rule_of_law_base: F64
+    trust_people_base: F64
     education: NDArray[np.int8]
     age_band: NDArray[np.int8]
     muslim: NDArray[np.bool_]
@@ -414,7 +422,17 @@ def build_population(
     else:
         confidence = np.full(n, dyn_confidence)
 
-    trust = _clipped_normal(rng, cfg.trust_mean, cfg.trust_sd, n)
+    age_shares, edu_shares = municipal_shares(cfg, int(layout.nb_muni.max()) + 1)
+    age_band = exact_labels(municipality, age_shares, rng)
+    education = exact_labels(municipality, edu_shares, rng)
+    origins = [cfg.groups[g].origin for g in names]
+
+    def level(kind: str) -> F64:
+        year = str(cfg.trust_year)
+        return people.levels(kind, year, origins, education, group, cfg.trust_sd)
+
+    political = level("politics") if cfg.trust_mean is None else cfg.trust_mean
+    trust = _clipped_normal(rng, political, cfg.trust_sd, n)
     prejudice = _clipped_normal(rng, cfg.prejudice_mean, cfg.prejudice_sd, n)
     debt = rng.random(n) < cfg.debt_share
     # Newcomers come from groups other than the first (the majority by convention).
@@ -425,10 +443,9 @@ def build_population(
     else:
         newcomer = rng.random(n) < cfg.newcomer_share
     ex_detainee = rng.random(n) < cfg.ex_detainee_share
-    age_shares, edu_shares = municipal_shares(cfg, int(layout.nb_muni.max()) + 1)
-    age_band = exact_labels(municipality, age_shares, rng)
-    education = exact_labels(municipality, edu_shares, rng)
     muslim = rng.random(n) < np.array([cfg.groups[g].muslim_share for g in names])[group]
+    law = _clipped_normal(rng, level("rule_of_law"), cfg.trust_sd, n)
+    others = _clipped_normal(rng, level("people"), cfg.trust_sd, n)
     # Online share: Beta with the configured mean (concentration 4).
     m = cfg.online_share_mean
     online_share = rng.beta(4.0 * m, 4.0 * (1.0 - m), n) if 0.0 < m < 1.0 else np.full(n, m)
@@ -443,6 +460,10 @@ def build_population(
         prejudice=prejudice,
         trust_base=trust.copy(),
         prejudice_base=prejudice.copy(),
+        trust_rule_of_law=law,
+        trust_people=others,
+        trust_rule_of_law_base=law.copy(),
+        trust_people_base=others.copy(),
         education=education,
         age_band=age_band,
         muslim=muslim,

@@ -119,7 +119,8 @@ def final_state_table(pop: Population, tension: NDArray[np.float64], network: Ne
     """One row per citizen: its arrays and municipality code, tension and degrees.
 
     ``group`` and ``origin`` are the group's name, ``education`` and ``age_band`` their
-    labels (``low``, ``15-24``).
+    labels (``low``, ``15-24``); ``trust`` and ``trust_politics`` are both political
+    trust.
     """
     cols: dict[str, Any] = {"citizen": np.arange(pop.size, dtype=np.int64)}
     labels = {
@@ -131,6 +132,8 @@ def final_state_table(pop: Population, tension: NDArray[np.float64], network: Ne
         cols[k] = labels[k][v] if k in labels else v
         if k == "group":
             cols["origin"] = cols[k]
+        if k == "trust":  # political trust, also under the name of its kind
+            cols["trust_politics"] = v
         if k == "municipality":
             codes = pop.municipality_codes or tuple(str(m) for m in range(pop.n_municipalities))
             cols["municipality_code"] = np.array(codes, dtype=object)[v]

@@ -256,7 +256,7 @@ def test_weeks_are_shown_with_their_dates(small_base):
 
 def test_real_places_set_the_citizens_not_the_inhabitants(country_base):
     d = options.defaults()
-    assert d["population_size"] == citizens(api.compose(COUNTRY).population) == 3589
+    assert d["population_size"] == citizens(api.compose(COUNTRY).population) == 3046
     m = ExplorerModel(seed=0, steps=2, population_size=4000)
     assert "population.fraction=1" in m.overrides  # the slider gives citizens
     assert m.population.size == 4000

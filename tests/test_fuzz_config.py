@@ -419,6 +419,7 @@ BOUNDS: dict[str, tuple[float | None, float | None, bool, bool, dict[str, object
     "population.neighbourhood_size": (2, INF, False, False, {}),
     "population.segregation": (0.0, 1.0, False, True, {}),
     "population.trust_mean": (0.0, 1.0, False, False, {}),
+    "population.trust_year": (2012, 2022, False, False, {}),
     "population.trust_sd": (0.0, 1.0, False, False, {}),
     "population.prejudice_mean": (0.0, 1.0, False, False, {}),
     "population.prejudice_sd": (0.0, 1.0, False, False, {}),
@@ -464,6 +465,11 @@ BOUNDS: dict[str, tuple[float | None, float | None, bool, bool, dict[str, object
             "recovery",
             "tension_effect",
             "responsiveness",
+            "rule_of_law_tension_effect",
+            "rule_of_law_recovery",
+            "people_contact_effect",
+            "people_tension_effect",
+            "people_recovery",
         )
     },
     "dynamics.trust.vulnerable_contact_factor": (0.0, 50.0, False, False, {}),
@@ -481,6 +487,8 @@ BOUNDS: dict[str, tuple[float | None, float | None, bool, bool, dict[str, object
         for k in ("rate", "base", "trust_weight", "bridging_weight")
     },
     "dynamics.participation.election_interval": (1, INF, False, False, {}),
+    "dynamics.participation.parliament_factor": (0.0, 10.0, False, False, {}),
+    "dynamics.participation.municipal_factor": (0.0, 10.0, False, False, {}),
     # a driver is a factor >= 0; its product with the key it drives must stay in that
     # key's range (the product's bound is checked in CONTRADICTIONS and test_shocks)
     **{

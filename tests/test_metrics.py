@@ -20,7 +20,16 @@ ALPHA = 1.6
 TWO_POLES = 2 * 0.5 ** (1 + ALPHA) * 0.5 * 0.9
 
 
-def _pop(opinion, group=None, trust=None, prejudice=None, participation=None, debt=None):
+def _pop(
+    opinion,
+    group=None,
+    trust=None,
+    prejudice=None,
+    participation=None,
+    debt=None,
+    law=None,
+    others=None,
+):
     n = len(opinion)
 
     def arr(v, default, dtype=np.float64):
@@ -36,6 +45,10 @@ def _pop(opinion, group=None, trust=None, prejudice=None, participation=None, de
         prejudice=arr(prejudice, 0.3),
         trust_base=arr(trust, 0.5),
         prejudice_base=arr(prejudice, 0.3),
+        trust_rule_of_law=arr(law, 0.7),
+        trust_people=arr(others, 0.6),
+        trust_rule_of_law_base=arr(law, 0.7),
+        trust_people_base=arr(others, 0.6),
         education=np.zeros(n, np.int8),
         age_band=np.zeros(n, np.int8),
         muslim=np.zeros(n, bool),
@@ -154,6 +167,27 @@ def test_shares_means_and_bridging_by_hand():
     bridging_row = METRICS.index("bridging_ties")
     assert out[bridging_row, col["group:b"]] == pytest.approx(1.0)  # 2's one tie is cross
     assert out[bridging_row, col["group:a"]] == pytest.approx(2 / 4)
+
+
+def test_the_three_trusting_shares_by_hand():
+    # above 0.5 answers "very much or fairly much"; 0.5 itself does not
+    pop = _pop(
+        [0.5] * 4,
+        group=[0, 0, 1, 1],
+        trust=[0.2, 0.5, 0.51, 0.9],
+        law=[0.6, 0.7, 0.4, 0.5],
+        others=[0.1, 0.2, 0.3, 0.55],
+    )
+    got, out, scopes = _metrics(pop, _net(4))
+    assert got["trust_politics_share"] == pytest.approx(2 / 4)
+    assert got["trust_rule_of_law_share"] == pytest.approx(2 / 4)
+    assert got["trust_people_share"] == pytest.approx(1 / 4)
+    col = {s: i for i, s in enumerate(scopes.names)}
+    row = METRICS.index("trust_rule_of_law_share")
+    assert out[row, col["group:a"]] == pytest.approx(1.0)
+    assert out[row, col["group:b"]] == pytest.approx(0.0)
+    row = METRICS.index("trust_people_share")
+    assert out[row, col["group:b"]] == pytest.approx(0.5)
 
 
 def test_bimodality_coefficient_by_hand():

@@ -21,7 +21,7 @@ from sim.dynamics.influence import hk_update, influence, similarity_update
 from sim.dynamics.participation import participation
 from sim.dynamics.prejudice import prejudice
 from sim.dynamics.tension import local_spread, tension
-from sim.dynamics.trust import trust
+from sim.dynamics.trust import people_trust, trust
 from sim.model import CohesionModel
 from sim.network import Network, directed_layer, symmetric_layer
 from sim.prepare import prepare
@@ -298,6 +298,11 @@ def _trust_cfg(**kw):
         "gap_erosion": 0.0,
         "recovery": 0.0,
         "tension_effect": 0.0,
+        "rule_of_law_tension_effect": 0.0,
+        "rule_of_law_recovery": 0.0,
+        "people_contact_effect": 0.0,
+        "people_tension_effect": 0.0,
+        "people_recovery": 0.0,
     }
     base.update(kw)
     return TrustConfig(**base)
@@ -360,6 +365,60 @@ def test_gap_tension_and_recovery_terms():
     v -= 0.2 * 0.5 * v  # tension 0.5
     v += 0.5 * (0.7 - v)
     assert t[0] == pytest.approx(v)
+
+
+def test_rule_of_law_trust_takes_the_same_contacts_but_not_the_gap():
+    # citizens 0 and 1 have a contact (0 bad, 1 good: the draws decide which); 2 none
+    rng = _rng()
+    u_contact, u_bad = rng.random(3), rng.random(3)
+    cfg = _trust_cfg(
+        contact_rate=float(np.sort(u_contact)[1]) + 1e-12,  # the two lowest draws meet
+        bad_contact_prob=0.5,
+        good_effect=0.2,
+        bad_effect=0.1,
+        gap_erosion=0.3,
+        tension_effect=0.1,
+        recovery=0.05,
+        rule_of_law_tension_effect=0.2,
+        rule_of_law_recovery=0.5,
+    )
+    met = u_contact < cfg.contact_rate
+    bad = met & (u_bad < 0.5)
+    good = met & ~bad
+    assert met.sum() == 2
+    t, law, law0 = np.full(3, 0.5), np.array([0.6, 0.4, 0.8]), np.array([0.7, 0.5, 0.6])
+    tension_here = np.array([0.5, 0.0, 0.25])
+    counts = trust(
+        t, t.copy(), np.full(3, 0.9), np.full(3, 0.2), np.zeros(3, bool), tension_here,
+        0.1, _empty_network(3), cfg, _rng(), law=(law, law0),
+    )  # fmt: skip
+    assert counts == (int(good.sum()), int(bad.sum()))
+    want = np.array([0.6, 0.4, 0.8])
+    want[bad] -= 0.1 * want[bad]
+    want[good] += 0.2 * (1.0 - want[good])
+    want -= 0.2 * tension_here * want  # no gap erosion, its own tension effect
+    want += 0.5 * (law0 - want)
+    np.testing.assert_allclose(law, want)
+    # political trust took the same contacts and, besides, the gap (0.8 from 0.1)
+    pol = np.full(3, 0.5)
+    pol[bad] -= 0.1 * pol[bad]
+    pol[good] += 0.2 * (1.0 - pol[good])
+    pol -= 0.3 * 0.8 * pol
+    pol -= 0.1 * tension_here * pol
+    pol += 0.05 * (0.5 - pol)
+    np.testing.assert_allclose(t, pol)
+
+
+def test_trust_in_people_rises_with_a_bridging_contact_only():
+    tp, tp0 = np.array([0.4, 0.4, 0.9]), np.array([0.5, 0.5, 0.5])
+    cfg = _trust_cfg(people_contact_effect=0.25, people_tension_effect=0.5, people_recovery=0.1)
+    people_trust(tp, tp0, np.array([True, False, False]), np.array([0.0, 0.0, 0.4]), cfg)
+    v0 = 0.4 + 0.25 * 0.6  # contact: a quarter of the room left
+    v0 += 0.1 * (0.5 - v0)
+    v1 = 0.4 + 0.1 * (0.5 - 0.4)  # no contact: only recovery
+    v2 = 0.9 - 0.5 * 0.4 * 0.9  # tension erodes it
+    v2 += 0.1 * (0.5 - v2)
+    np.testing.assert_allclose(tp, [v0, v1, v2])
 
 
 def test_vulnerable_have_more_and_worse_contacts():

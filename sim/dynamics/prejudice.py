@@ -41,9 +41,15 @@ def prejudice(
     tension_here: F64,
     enc: Encounters,
     cfg: PrejudiceConfig,
+    hit: NDArray[np.bool_] | None = None,
 ) -> int:
-    """Update prejudice in place (no random draws); returns the favourable contacts."""
-    hit = cross_group_contacts(group, eps, enc, p.shape[0])
+    """Update prejudice in place (no random draws); returns the favourable contacts.
+
+    ``hit``: the citizens with a favourable contact across groups, if already known
+    (:func:`cross_group_contacts`).
+    """
+    if hit is None:
+        hit = cross_group_contacts(group, eps, enc, p.shape[0])
     p[hit] -= cfg.contact_effect * p[hit]
     p += cfg.tension_effect * tension_here * (1.0 - p)
     p += cfg.relaxation * (p0 - p)

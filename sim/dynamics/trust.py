@@ -13,6 +13,14 @@ local tension erodes it (t -> t - k T t), and it recovers towards the citizen's 
 dispositional level t0 (t -> t + r (t0 - t)), so that in calm times trust settles near
 r t0 / (r + losses) and differences between citizens persist. Each step is a convex
 move, so trust stays in [0, 1].
+
+That is political trust. Trust in the rule of law (police, judges) is moved by the same
+contacts with the same effects, eroded by local tension and recovers towards its own
+level, but is not eroded by the opinion gap to the government nor spread through ties.
+Trust in other people (:func:`people_trust`) rises by a share of the room left with a
+favourable contact across groups that week (the contacts of the prejudice rule), is
+eroded by local tension and recovers towards its own level. A shock or intervention
+moves whichever trust it names.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ from sim.config import TrustConfig
 from sim.metrics import TieSums
 from sim.network import Network
 
-__all__ = ["similar_tie_mean", "trust"]
+__all__ = ["people_trust", "similar_tie_mean", "trust"]
 
 F64 = NDArray[np.float64]
 
@@ -56,11 +64,14 @@ def trust(
     cfg: TrustConfig,
     rng: np.random.Generator,
     ties: TieSums | None = None,
+    *,
+    law: tuple[F64, F64] | None = None,
 ) -> tuple[int, int]:
     """Update trust ``t`` in place; returns (good contacts, bad contacts).
 
     ``ties``, if given, is filled with the week's tie sums by the contagion's pass
-    over the ties (when ``spread`` > 0).
+    over the ties (when ``spread`` > 0). ``law``, if given, is (trust in the rule of
+    law, its level), updated in place by the same contacts (no further draws).
     """
     n = int(t.shape[0])
     u_contact = rng.random(n)
@@ -77,6 +88,12 @@ def trust(
     del u_contact, u_bad, p_contact, p_bad  # not alive during the pass over the ties
     t[bad] -= cfg.bad_effect * t[bad]
     t[good] += cfg.good_effect * (1.0 - t[good])
+    if law is not None:
+        tl, tl0 = law
+        tl[bad] -= cfg.bad_effect * tl[bad]
+        tl[good] += cfg.good_effect * (1.0 - tl[good])
+        tl -= cfg.rule_of_law_tension_effect * tension_here * tl
+        tl += cfg.rule_of_law_recovery * (tl0 - tl)
     if cfg.spread > 0.0:
         m, count = similar_tie_mean(t, x, eps, network, ties)
         has = count > 0
@@ -85,3 +102,19 @@ def trust(
     t -= cfg.tension_effect * tension_here * t
     t += cfg.recovery * (t0 - t)
     return int(good.sum()), int(bad.sum())
+
+
+def people_trust(
+    tp: F64,
+    tp0: F64,
+    bridged: NDArray[np.bool_],
+    tension_here: F64,
+    cfg: TrustConfig,
+) -> None:
+    """Update trust in other people ``tp`` in place (no random draws).
+
+    ``bridged``: citizens with a favourable contact across groups this week.
+    """
+    tp[bridged] += cfg.people_contact_effect * (1.0 - tp[bridged])
+    tp -= cfg.people_tension_effect * tension_here * tp
+    tp += cfg.people_recovery * (tp0 - tp)

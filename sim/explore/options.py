@@ -177,7 +177,7 @@ class Levers:
         k: neighbourhoods for a ranked neighbourhood target.
         uncertain: values of the :data:`UNCERTAIN` keys.
         population_size: citizens (for real places too: the municipalities share them
-            in proportion to their inhabitants).
+            in proportion to their residents aged 15 and over).
         seed: the root seed.
         steps: weeks after the burn-in.
     """
