@@ -15,10 +15,11 @@ citizen's attributes are drawn from the population's own stream.
   of its 2024 origin, by cumulative rounding, so that every (municipality, group) cell
   is exact and every (district, group) cell is within one citizen of its share.
   Districts that get nobody are left out.
-- **Synthetic places**: municipality sizes equal or lognormal (heavy-tailed), and each
-  neighbourhood's group composition drawn from a Dirichlet distribution centred on the
-  overall shares, whose concentration falls as ``segregation`` rises (0 = every
-  neighbourhood mirrors the town).
+- **Synthetic places**: municipality sizes equal or lognormal (heavy-tailed); each
+  municipality has the configured group shares exactly (largest remainder), spread over
+  its neighbourhoods by weights drawn from a Dirichlet distribution centred on those
+  shares, whose concentration falls as ``segregation`` rises (0 = every neighbourhood
+  mirrors the town).
 
 Age bands and education levels are exact in every municipality too (its own measured
 shares, or the country's in synthetic places), dealt to its citizens at random: within
@@ -276,13 +277,21 @@ def _synthetic_layout(
         [split_sizes(int(s), np.ones(int(k))) for s, k in zip(muni_sizes, n_nb, strict=True)]
     )
     n_neigh = nb_sizes.shape[0]
-    # Group composition per neighbourhood: Dirichlet around the shares.
+    # Group composition per neighbourhood: Dirichlet around the shares, as weights for
+    # spreading each group's exact total in its municipality over the neighbourhoods
+    # (so the municipality's composition is the configured one, within one citizen).
     if cfg.segregation > 0.0 and len(names) > 1:
         conc = (1.0 - cfg.segregation) / cfg.segregation * len(names)
         comp = rng.dirichlet(np.maximum(shares * conc, 1e-9), size=n_neigh)
     else:
         comp = np.broadcast_to(shares, (n_neigh, len(names)))
-    counts = np.stack([split_sizes(int(s), c) for s, c in zip(nb_sizes, comp, strict=True)])
+    weights = comp * nb_sizes[:, None]
+    counts = np.concatenate(
+        [
+            _spread(split_sizes(int(size), shares), weights[nb_muni == m])
+            for m, size in enumerate(muni_sizes)
+        ]
+    )
     codes = tuple(str(m) for m in range(cfg.municipalities))
     return Layout(codes, codes, nb_muni, counts)
 

@@ -207,3 +207,23 @@ def test_the_four_largest_cities_keep_their_measured_segregation(code):
     )
     assert 0.15 < measured < 0.45, measured  # the cities are segregated by district
     assert built == pytest.approx(measured, abs=0.01)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_synthetic_town_keeps_its_configured_shares_in_every_municipality(seed):
+    # the neighbourhoods' mix is drawn (segregation), the municipalities' is not
+    cfg = _typed(api.compose(["population=synthetic", "population.size=3000"]))
+    pop = build_population(cfg.population, 0.2, 0.05, np.random.SeedSequence(seed))
+    groups = cfg.population.groups
+    shares = np.array([groups[g].share for g in pop.group_names])
+    shares = shares / shares.sum()
+    for m in range(pop.n_municipalities):
+        here = pop.group[pop.municipality == m]
+        got = np.bincount(here, minlength=len(shares))
+        assert np.abs(got - here.size * shares).max() < 1.0
+    per_nb = [
+        np.bincount(pop.group[pop.neighbourhood == k], minlength=len(shares))[0]
+        / max(int((pop.neighbourhood == k).sum()), 1)
+        for k in range(pop.n_neighbourhoods)
+    ]
+    assert max(per_nb) - min(per_nb) > 0.05  # while neighbourhoods differ
