@@ -41,7 +41,6 @@ __all__ = [
     "UncertaintyConfig",
     "apply_drivers",
     "dotted",
-    "field_names",
     "register_schema",
     "to_dict",
 ]
@@ -72,8 +71,7 @@ class GroupConfig:
             ``other_outside_europe`` (data/README.md); None in synthetic places.
         opinion_mean: mean initial opinion (0-1).
         opinion_sd: spread of the initial opinion (>= 0); opinions are clipped to [0, 1].
-        muslim_share: share of the group's citizens who consider themselves Muslim (0-1),
-            for measuring prejudice towards Muslims; never a target of interventions.
+        muslim_share: share of the group who consider themselves Muslim (0-1).
     """
 
     share: float = 1.0
@@ -209,11 +207,7 @@ class BubblesConfig:
 
 @dataclass
 class TrustConfig:
-    """Trust of three kinds (sim/dynamics/trust.py).
-
-    Political trust has the keys without a prefix; trust in the rule of law and in
-    other people have theirs.
-    """
+    """Trust: political (keys without a prefix), in the rule of law, in other people."""
 
     enabled: bool = True
     contact_rate: float = 0.02
@@ -256,13 +250,7 @@ class PrejudiceConfig:
 
 @dataclass
 class ParticipationConfig:
-    """Participation propensity and elections.
-
-    At an election a citizen votes for parliament with probability min(1, propensity x
-    ``parliament_factor``) and for the municipal council with min(1, propensity x
-    ``municipal_factor``) (both held on the same week; ``turnout`` is the propensity's
-    own draw).
-    """
+    """Participation propensity and elections (turnout of each kind: propensity x factor)."""
 
     enabled: bool = True
     rate: float = 0.05
@@ -606,9 +594,3 @@ def _plain(value: Any, hint: Any) -> Any:
     if hint is str and not isinstance(value, str):
         return str(value)
     return value
-
-
-def field_names(obj: Any) -> list[str]:
-    """Names of a dataclass's fields (helper for introspection in docs and tests)."""
-    assert is_dataclass(obj)
-    return [f.name for f in fields(obj)]
