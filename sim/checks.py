@@ -25,6 +25,7 @@ STATE_ARRAYS = (
     "trust_rule_of_law",
     "trust_people",
     "prejudice",
+    "prejudice_muslims",
     "participation",
     "tension",
 )

@@ -117,6 +117,8 @@ class PopulationConfig:
         trust_sd: spread of initial trust of every kind (> 0).
         prejudice_mean: mean initial prejudice towards out-groups (0-1).
         prejudice_sd: spread of initial prejudice (>= 0).
+        prejudice_muslims_share: share of non-Muslims whose initial prejudice towards
+            Muslims is above 0.5 (0-1).
         debt_share: share of citizens with problematic debt (0-1).
         newcomer_share: share of newcomers/refugees (0-1), drawn from non-majority groups.
         ex_detainee_share: share of ex-detainees (0-1).
@@ -142,6 +144,7 @@ class PopulationConfig:
     trust_sd: float = 0.15
     prejudice_mean: float = 0.3
     prejudice_sd: float = 0.1
+    prejudice_muslims_share: float = 0.35
     debt_share: float = 0.08
     newcomer_share: float = 0.02
     ex_detainee_share: float = 0.005

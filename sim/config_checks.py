@@ -196,6 +196,7 @@ def _check_population(p: PopulationConfig) -> int:
             "trust_sd",
             "prejudice_mean",
             "prejudice_sd",
+            "prejudice_muslims_share",
             "debt_share",
             "newcomer_share",
             "ex_detainee_share",

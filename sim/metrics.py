@@ -16,6 +16,8 @@ Measures (their labels, units and directions: :mod:`sim.outcomes`):
 - ``trust_politics_share``, ``trust_rule_of_law_share``, ``trust_people_share``: the
   shares of citizens whose trust of that kind is above 0.5, the counterpart of CBS's
   "very much or fairly much" trust (sim/people.py);
+- ``prejudice_muslims_mean``: mean prejudice towards Muslims of the scope's citizens
+  who are not Muslim (0 if none);
 - ``dissatisfied_share``: the share of citizens whose opinion is farther from the
   government's position than their own bound (the government's line is outside what
   they would consider), the counterpart of SCP's share not satisfied with national
@@ -460,6 +462,9 @@ def compute_metrics(
             ("people", pop.trust_people),
         )
     }
+    not_muslim = ~pop.muslim
+    towards_sum = np.bincount(cell, weights=pop.prejudice_muslims * not_muslim, minlength=n_cells)
+    towards_cnt = np.bincount(cell, weights=not_muslim, minlength=n_cells)
     far = np.abs(x - gov_position) > pop.confidence
     trusting["dissatisfied_share"] = np.bincount(cell, weights=far, minlength=n_cells)
 
@@ -472,6 +477,9 @@ def compute_metrics(
             out[col[name], sl] = _safe_div(_grouped(labels, k, per), cnt)
         out[col["low_trust_share"], sl] = _safe_div(q["low"], cnt)
         out[col["prejudice_mean"], sl] = _safe_div(q["p"], cnt)
+        out[col["prejudice_muslims_mean"], sl] = _safe_div(
+            _grouped(labels, k, towards_sum), _grouped(labels, k, towards_cnt)
+        )
         out[col["tension_mean"], sl] = _safe_div(q["here"], cnt)
         tmax = np.zeros(k)
         np.maximum.at(tmax, labels, tmax_cell)

@@ -37,7 +37,11 @@ from sim.dynamics.bubbles import offline_turnover, unfollow
 from sim.dynamics.encounters import draw_encounters
 from sim.dynamics.influence import influence
 from sim.dynamics.participation import participation
-from sim.dynamics.prejudice import cross_group_contacts, prejudice
+from sim.dynamics.prejudice import (
+    cross_group_contacts,
+    prejudice,
+    prejudice_towards_muslims,
+)
 from sim.dynamics.tension import tension
 from sim.dynamics.trust import people_trust, trust
 from sim.institutions import Government, Municipality
@@ -286,7 +290,16 @@ class CohesionModel(mesa.Model):
         self.counters["cross_group_contacts"] += prejudice(
             p.prejudice, p.prejudice_base, p.group, p.confidence, here, encounters, cfg, hit
         )
-        check_state(self, "rule 'prejudice'", ("prejudice",))
+        prejudice_towards_muslims(
+            p.prejudice_muslims,
+            p.prejudice_muslims_base,
+            p.muslim,
+            p.confidence,
+            here,
+            encounters,
+            cfg,
+        )
+        check_state(self, "rule 'prejudice'", ("prejudice", "prejudice_muslims"))
 
     def update_participation(self) -> None:
         """Rule 6: participation propensity (sim/dynamics/participation.py)."""

@@ -126,6 +126,12 @@ OUTCOMES: dict[str, Outcome] = {
             anchor=(1.0, 0.0),
         ),
         Outcome(
+            "prejudice_muslims_mean",
+            "Prejudice towards Muslims (mean, non-Muslims)",
+            "0-1",
+            False,
+        ),
+        Outcome(
             "tension_mean",
             "Neighbourhood tension (mean)",
             "0-1",

@@ -31,6 +31,7 @@ Muslim with its group's ``muslim_share``.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import NDArray
@@ -72,6 +73,8 @@ class Population:
         trust: political trust in [0, 1] (the counterpart of trust in the Tweede Kamer;
             above 0.5 answers "very much or fairly much", sim/people.py).
         prejudice: prejudice towards out-groups in [0, 1].
+        prejudice_muslims: prejudice towards Muslims in [0, 1] of citizens who are not
+            Muslim (0 for Muslims), and its dispositional level (``..._base``).
         trust_base: the citizen's dispositional political trust, the level it recovers
             towards.
         prejudice_base: the citizen's dispositional prejudice, the level it relaxes to.
@@ -102,6 +105,8 @@ class Population:
     prejudice: F64
     trust_base: F64
     prejudice_base: F64
+    prejudice_muslims: F64
+    prejudice_muslims_base: F64
     trust_rule_of_law: F64
     trust_people: F64
     trust_rule_of_law_base: F64
@@ -453,6 +458,10 @@ def build_population(
         newcomer = rng.random(n) < cfg.newcomer_share
     ex_detainee = rng.random(n) < cfg.ex_detainee_share
     muslim = rng.random(n) < np.array([cfg.groups[g].muslim_share for g in names])[group]
+    # prejudice towards Muslims: a share prejudice_muslims_share of non-Muslims above 0.5
+    z = NormalDist().inv_cdf(min(max(cfg.prejudice_muslims_share, 1e-9), 1.0 - 1e-9))
+    towards = _clipped_normal(rng, 0.5 + cfg.prejudice_sd * z, cfg.prejudice_sd, n)
+    towards[muslim] = 0.0
     law = _clipped_normal(rng, level("rule_of_law"), cfg.trust_sd, n)
     others = _clipped_normal(rng, level("people"), cfg.trust_sd, n)
     # Online share: Beta with the configured mean (concentration 4).
@@ -469,6 +478,8 @@ def build_population(
         prejudice=prejudice,
         trust_base=trust.copy(),
         prejudice_base=prejudice.copy(),
+        prejudice_muslims=towards,
+        prejudice_muslims_base=towards.copy(),
         trust_rule_of_law=law,
         trust_people=others,
         trust_rule_of_law_base=law.copy(),

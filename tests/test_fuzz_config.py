@@ -423,6 +423,7 @@ BOUNDS: dict[str, tuple[float | None, float | None, bool, bool, dict[str, object
     "population.trust_sd": (0.0, 1.0, False, False, {}),
     "population.prejudice_mean": (0.0, 1.0, False, False, {}),
     "population.prejudice_sd": (0.0, 1.0, False, False, {}),
+    "population.prejudice_muslims_share": (0.0, 1.0, False, False, {}),
     "population.debt_share": (0.0, 1.0, False, False, {}),
     "population.newcomer_share": (0.0, 1.0, False, False, {}),
     "population.ex_detainee_share": (0.0, 1.0, False, False, {}),

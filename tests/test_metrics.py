@@ -29,6 +29,8 @@ def _pop(
     debt=None,
     law=None,
     others=None,
+    towards=None,
+    muslim=None,
 ):
     n = len(opinion)
 
@@ -45,13 +47,15 @@ def _pop(
         prejudice=arr(prejudice, 0.3),
         trust_base=arr(trust, 0.5),
         prejudice_base=arr(prejudice, 0.3),
+        prejudice_muslims=arr(towards, 0.4),
+        prejudice_muslims_base=arr(towards, 0.4),
         trust_rule_of_law=arr(law, 0.7),
         trust_people=arr(others, 0.6),
         trust_rule_of_law_base=arr(law, 0.7),
         trust_people_base=arr(others, 0.6),
         education=np.zeros(n, np.int8),
         age_band=np.zeros(n, np.int8),
-        muslim=np.zeros(n, bool),
+        muslim=arr(muslim, False, bool),
         debt=arr(debt, False, bool),
         newcomer=np.zeros(n, bool),
         ex_detainee=np.zeros(n, bool),
@@ -188,6 +192,22 @@ def test_the_three_trusting_shares_by_hand():
     assert out[row, col["group:b"]] == pytest.approx(0.0)
     row = METRICS.index("trust_people_share")
     assert out[row, col["group:b"]] == pytest.approx(0.5)
+
+
+def test_prejudice_towards_muslims_is_the_mean_of_non_muslims():
+    pop = _pop(
+        [0.5] * 4,
+        group=[0, 0, 1, 1],
+        towards=[0.2, 0.6, 0.0, 0.9],
+        muslim=[False, False, True, False],
+    )
+    got, out, scopes = _metrics(pop, _net(4))
+    assert got["prejudice_muslims_mean"] == pytest.approx((0.2 + 0.6 + 0.9) / 3)
+    col = {s: i for i, s in enumerate(scopes.names)}
+    row = METRICS.index("prejudice_muslims_mean")
+    assert out[row, col["group:b"]] == pytest.approx(0.9)  # citizen 2 is Muslim
+    only_muslims = _pop([0.5], towards=[0.0], muslim=[True])
+    assert _metrics(only_muslims, _net(1))[0]["prejudice_muslims_mean"] == 0.0
 
 
 def test_bimodality_coefficient_by_hand():

@@ -194,6 +194,8 @@ FINAL_STATE_SCHEMA = [
     ("prejudice", "double"),
     ("trust_base", "double"),
     ("prejudice_base", "double"),
+    ("prejudice_muslims", "double"),
+    ("prejudice_muslims_base", "double"),
     ("trust_rule_of_law", "double"),
     ("trust_people", "double"),
     ("trust_rule_of_law_base", "double"),

@@ -11,6 +11,8 @@ from sim.config import ConfigError
 from sim.population import build_population
 from sim.prepare import prepare
 
+#: The drivers of polarised_platforms, set back to 1 to keep only its shocks.
+DRIVEN = ("algorithmic_bias", "unfollow", "online_share_mean")
 #: CBS, Sociale samenhang en welzijn 2022: share of persons aged 15 and over with very
 #: much or fairly much trust (data/cbs_trust.csv; rule of law: mean of police and judges).
 CBS_2022 = {"politics": 0.304, "rule_of_law": (0.770 + 0.766) / 2, "people": 0.66}
@@ -124,3 +126,64 @@ def test_the_cbs_comparison_runs_small_and_names_its_periods():
     assert 0.0 < all_rows.loc["turnout_referendum", "model"] < 1.0
     age = table[table["scope"].str.startswith("age:")]
     assert set(age["period"]) == {"2012-17"} and len(age) == 4
+
+
+def test_prejudice_towards_muslims_starts_at_pews_share(country):
+    _, pop = country
+    others = ~pop.muslim
+    assert (pop.prejudice_muslims[pop.muslim] == 0.0).all()
+    share = (pop.prejudice_muslims[others] > 0.5).mean()
+    assert share == pytest.approx(0.35, abs=0.01)  # Pew 2016: 35% unfavourable
+    assert 0.03 < pop.muslim.mean() < 0.08  # CBS 2015: about 6% of persons 15 and over
+
+
+def test_prejudice_towards_muslims_by_hand():
+    from sim.config import PrejudiceConfig
+    from sim.dynamics.encounters import Encounters
+    from sim.dynamics.prejudice import prejudice_towards_muslims
+
+    # 0 meets 1 (a Muslim) within bound; 2 meets 3 (not Muslim); 4 meets 1 out of bound
+    enc = Encounters(
+        a=np.array([0, 2, 4]),
+        b=np.array([1, 3, 1]),
+        online=np.zeros(3, bool),
+        entry=np.full(3, -1),
+        distance=np.array([0.1, 0.1, 0.5]),
+    )
+    muslim = np.array([False, True, False, False, False])
+    pm = np.array([0.4, 0.0, 0.4, 0.4, 0.4])
+    pm0 = np.array([0.3, 0.0, 0.3, 0.3, 0.3])
+    cfg = PrejudiceConfig(contact_effect=0.5, tension_effect=0.1, relaxation=0.2)
+    tension_here = np.array([0.0, 0.5, 0.0, 0.0, 0.5])
+    prejudice_towards_muslims(pm, pm0, muslim, np.full(5, 0.2), tension_here, enc, cfg)
+    v0 = 0.4 - 0.5 * 0.4  # a favourable contact with a Muslim halves it
+    v0 += 0.2 * (0.3 - v0)
+    v2 = 0.4 + 0.2 * (0.3 - 0.4)  # contact with a non-Muslim: only relaxation
+    v4 = 0.4 + 0.1 * 0.5 * 0.6  # out of bound: no contact; tension raises it
+    v4 += 0.2 * (0.3 - v4)
+    np.testing.assert_allclose(pm, [v0, 0.0, v2, v2, v4])
+
+
+def test_a_diaspora_conflict_raises_prejudice_towards_muslims_outside_the_group():
+    from sim.model import CohesionModel
+
+    base = ["population.size=3000", "burn_in=0", "steps=10", "seed=4"]
+    shock = [
+        "scenario=polarised_platforms",
+        "~scenario.shocks.disinformation",
+        "~scenario.shocks.referendum",
+        "scenario.shocks.diaspora.week=1",
+        *(f"scenario.drivers.{d}=1.0" for d in DRIVEN),
+    ]
+    a, b = (
+        CohesionModel(prepare(api.compose([*base, *shock]))),
+        CohesionModel(prepare(api.compose(base))),
+    )
+    a.run(10)
+    b.run(10)
+    pa, pb = a.population, b.population
+    turkish = pa.group == pa.group_names.index("turkish")
+    out = ~turkish & ~pa.muslim
+    rise = pa.prejudice_muslims[out].mean() - pb.prejudice_muslims[out].mean()
+    assert rise > 0.02  # ten weeks of 0.005 x 0.86 of the room left, and more tension
+    assert (pa.prejudice_muslims[pa.muslim] == 0.0).all()

@@ -70,6 +70,9 @@ def _direct(model, mask):
             np.abs(x[idx] - model.government.position) > pop.confidence[idx]
         ).mean(),
         "prejudice_mean": pop.prejudice[idx].mean(),
+        "prejudice_muslims_mean": (
+            pop.prejudice_muslims[idx][~pop.muslim[idx]].mean() if (~pop.muslim[idx]).any() else 0.0
+        ),
         "tension_mean": here[idx].mean(),
         "tension_max": here[idx].max(),
         "participation": pop.participation[idx].mean(),

@@ -304,7 +304,7 @@ def test_downturn_raises_debt_then_lowers_the_trust_of_the_newly_indebted(trust_
 
 def test_disinformation_raises_the_bias_for_its_duration_and_the_bubble_index():
     gains = []
-    for seed in range(3):
+    for seed in range(5):  # 3 seeds left the t-test at df=2 too weak for a gain of 0.02
         a = model(seed, {"w": ShockConfig(kind="disinformation", week=3, duration=10)})
         b = model(seed, {})
         base = a.algorithmic_bias
@@ -318,7 +318,7 @@ def test_disinformation_raises_the_bias_for_its_duration_and_the_bubble_index():
         assert bias[12:] == [base] * 4
         gains.append(series(a, "bubble_index")[12] - series(b, "bubble_index")[12])
     g = np.asarray(gains)
-    assert g.mean() > 0.01 and tstat(g) > 2.92, g  # t(0.95, df=2)
+    assert g.mean() > 0.01 and tstat(g) > 2.132, g  # t(0.95, df=4)
 
 
 def _trusting(m: CohesionModel) -> float:

@@ -7,6 +7,10 @@ between contact and prejudice; the default k is set so that a simulated contact 
 reproduces a correlation of that size, see docs/model.md). Tension in the citizen's
 neighbourhood raises it, p -> p + h T (1 - p), and it relaxes towards the citizen's
 own dispositional level p0, p -> p + r (p0 - p). Prejudice feeds homophily in the bubbles rule.
+
+Prejudice towards Muslims (:func:`prejudice_towards_muslims`), held by citizens who are
+not Muslim, follows the same rule with the same rates: a favourable encounter with a
+Muslim citizen lowers it, tension raises it, and it relaxes towards its own level.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from numpy.typing import NDArray
 from sim.config import PrejudiceConfig
 from sim.dynamics.encounters import Encounters
 
-__all__ = ["cross_group_contacts", "prejudice"]
+__all__ = ["contacts_with", "cross_group_contacts", "prejudice", "prejudice_towards_muslims"]
 
 F64 = NDArray[np.float64]
 
@@ -54,3 +58,30 @@ def prejudice(
     p += cfg.tension_effect * tension_here * (1.0 - p)
     p += cfg.relaxation * (p0 - p)
     return int(hit.sum())
+
+
+def contacts_with(
+    target: NDArray[np.bool_], eps: F64, enc: Encounters, n: int
+) -> NDArray[np.bool_]:
+    """Citizens who had a favourable (within-bound) encounter with a ``target`` citizen."""
+    hit = np.zeros(n, dtype=bool)
+    hit[enc.a[target[enc.b] & (enc.distance < eps[enc.a])]] = True
+    hit[enc.b[target[enc.a] & (enc.distance < eps[enc.b])]] = True
+    return hit
+
+
+def prejudice_towards_muslims(
+    pm: F64,
+    pm0: F64,
+    muslim: NDArray[np.bool_],
+    eps: F64,
+    tension_here: F64,
+    enc: Encounters,
+    cfg: PrejudiceConfig,
+) -> None:
+    """Update prejudice towards Muslims in place (non-Muslims only; no random draws)."""
+    hit = contacts_with(muslim, eps, enc, pm.shape[0]) & ~muslim
+    pm[hit] -= cfg.contact_effect * pm[hit]
+    others = ~muslim
+    pm[others] += cfg.tension_effect * tension_here[others] * (1.0 - pm[others])
+    pm[others] += cfg.relaxation * (pm0[others] - pm[others])

@@ -148,8 +148,9 @@ class DiasporaTension(Shock):
     to the pole on their side of the group's median opinion (0 below it, 1 at or
     above), so the group's opinions spread; members' prejudice rises by a share
     ``prejudice_rise`` of the room left, and other citizens' by ``spill`` times that;
-    neighbourhoods get a tension input ``tension`` times the group's share of their
-    citizens.
+    the prejudice towards Muslims of citizens outside the group who are not Muslim rises
+    by ``islamophobia`` times the group's share of Muslims; neighbourhoods get a tension
+    input ``tension`` times the group's share of their citizens.
     """
 
     kind: ClassVar[str] = "diaspora_tension"
@@ -184,6 +185,14 @@ class DiasporaTension(Shock):
             source="assumption",
             doc="weekly tension input per unit of the group's share of a neighbourhood",
         ),
+        "islamophobia": Param(
+            0.005,
+            0.0,
+            0.015,
+            source="assumption (half the members' prejudice rise, as spill)",
+            doc="weekly rise of others' prejudice towards Muslims, times the group's "
+            "Muslim share, as a share of the room left",
+        ),
     }
 
     def weekly(self, occ: Occurrence, k: int) -> None:
@@ -198,6 +207,11 @@ class DiasporaTension(Shock):
             x[members] += p["polarisation"] * (pole - x[members])
         rise = np.where(members, p["prejudice_rise"], p["prejudice_rise"] * p["spill"])
         pop.prejudice += rise * (1.0 - pop.prejudice)
+        if members.any():
+            muslim_share = float(pop.muslim[members].mean())
+            out = ~members & ~pop.muslim
+            pm = pop.prejudice_muslims
+            pm[out] += p["islamophobia"] * muslim_share * (1.0 - pm[out])
         n_nb = pop.n_neighbourhoods
         share = np.bincount(pop.neighbourhood[members], minlength=n_nb) / np.maximum(
             np.bincount(pop.neighbourhood, minlength=n_nb), 1
