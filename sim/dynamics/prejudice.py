@@ -54,10 +54,17 @@ def prejudice(
     """
     if hit is None:
         hit = cross_group_contacts(group, eps, enc, p.shape[0])
+    _contact_rule(p, p0, hit, tension_here, cfg)
+    return int(hit.sum())
+
+
+def _contact_rule(
+    p: F64, p0: F64, hit: NDArray[np.bool_], tension_here: F64, cfg: PrejudiceConfig
+) -> None:
+    """Contact lowers ``p``, tension raises it, it relaxes towards ``p0`` (in place)."""
     p[hit] -= cfg.contact_effect * p[hit]
     p += cfg.tension_effect * tension_here * (1.0 - p)
     p += cfg.relaxation * (p0 - p)
-    return int(hit.sum())
 
 
 def contacts_with(
@@ -80,8 +87,8 @@ def prejudice_towards_muslims(
     cfg: PrejudiceConfig,
 ) -> None:
     """Update prejudice towards Muslims in place (non-Muslims only; no random draws)."""
-    hit = contacts_with(muslim, eps, enc, pm.shape[0]) & ~muslim
-    pm[hit] -= cfg.contact_effect * pm[hit]
     others = ~muslim
-    pm[others] += cfg.tension_effect * tension_here[others] * (1.0 - pm[others])
-    pm[others] += cfg.relaxation * (pm0[others] - pm[others])
+    hit = contacts_with(muslim, eps, enc, pm.shape[0])[others]
+    held = pm[others]
+    _contact_rule(held, pm0[others], hit, tension_here[others], cfg)
+    pm[others] = held
