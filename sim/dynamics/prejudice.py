@@ -87,8 +87,7 @@ def prejudice_towards_muslims(
     cfg: PrejudiceConfig,
 ) -> None:
     """Update prejudice towards Muslims in place (non-Muslims only; no random draws)."""
-    others = ~muslim
-    hit = contacts_with(muslim, eps, enc, pm.shape[0])[others]
-    held = pm[others]
-    _contact_rule(held, pm0[others], hit, tension_here[others], cfg)
-    pm[others] = held
+    hit = contacts_with(muslim, eps, enc, pm.shape[0])
+    hit &= ~muslim
+    _contact_rule(pm, pm0, hit, tension_here, cfg)
+    pm[muslim] = 0.0  # held by non-Muslims only
