@@ -407,6 +407,40 @@ def test_choose_and_weighted_median_hand_cases():
     assert weighted_median(x, np.array([1.0, 1.0, 5.0])) == 0.9
 
 
+def test_sampling_keys_by_hand():
+    from sim.interventions.base import sampling_keys
+
+    u = np.array([0.5, 0.25, 0.9, 0.1])
+    assert sampling_keys(u, None) is u  # no weights: the draws themselves
+    got = sampling_keys(u, np.array([1.0, 2.0, 0.0, 0.5]))
+    want = [np.log(0.5), np.log(0.25) / 2.0, -np.inf, np.log(0.1) / 0.5]
+    np.testing.assert_array_equal(got, want)
+    # the largest weight wins when the draws are equal; weight 0 never does
+    same = np.full(3, 0.3)
+    assert choose(sampling_keys(same, np.array([0.0, 1.0, 3.0])), np.ones(3, bool), 1).tolist() == [
+        2
+    ]
+
+
+def test_a_weighted_citizen_intervention_reaches_the_largest_keys():
+    # canvassing runs the base class's week; weights as a plug-in's would give them
+    model = CohesionModel(typed(*SMALL, "policy=canvassing"))
+    iv = model.policy.interventions[0]
+    iv.begin()
+    n = model.population.size
+    w = np.where(np.arange(n) % 2 == 0, 0.0, 1.0 + np.arange(n) % 3)
+    iv.weights = lambda: w
+    u = copy.deepcopy(iv.stream).random(n)
+    with np.errstate(divide="ignore"):
+        key = np.where(w > 0, np.log(u) / np.where(w > 0, w, 1.0), -np.inf)
+    want = choose(key, iv.eligible(), 50)
+    iv.week(50)
+    assert np.flatnonzero(iv.reached).tolist() == want.tolist()
+    assert len(want) == 50 and (w[want] > 0).all()  # nobody of weight 0
+    # heavier citizens are reached more often than their share
+    assert w[want].mean() > w[w > 0].mean()
+
+
 def test_self_selection_and_outreach_reach_different_people():
     open_ = run(6, "policy=dialogue_sessions", "policy.budget=6000")
     reach = run(

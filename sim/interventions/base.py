@@ -33,13 +33,25 @@ from sim.params import Param, resolve
 if TYPE_CHECKING:
     from sim.model import CohesionModel
 
-__all__ = ["CitizenIntervention", "Intervention", "choose"]
+__all__ = ["CitizenIntervention", "Intervention", "choose", "sampling_keys"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 Mask = NDArray[np.bool_]
 
 _EPS = 1e-9
+
+
+def sampling_keys(u: F64, w: F64 | None) -> F64:
+    """Keys for a random choice: ``u`` itself, or log(u) / w for weights ``w``.
+
+    The largest keys are a weighted random choice without replacement (Efraimidis &
+    Spirakis 2006); a weight of 0 gives -inf, chosen only when nobody else is left.
+    """
+    if w is None:
+        return u
+    with np.errstate(divide="ignore"):
+        return np.where(w > 0, np.log(u) / np.where(w > 0, w, 1.0), -np.inf)
 
 
 def choose(key: F64, eligible: Mask, k: int) -> I64:
@@ -209,13 +221,7 @@ class CitizenIntervention(Intervention):
         n = self.m.population.size
         u = self.stream.random(n)
         elig = self.eligible()
-        w = self.weights()
-        if w is None:
-            key = u
-        else:
-            with np.errstate(divide="ignore"):
-                key = np.where(w > 0, np.log(u) / np.where(w > 0, w, 1.0), -np.inf)
-        who = choose(key, elig, capacity)
+        who = choose(sampling_keys(u, self.weights()), elig, capacity)
         self.act(who)
         self.account(capacity, int(elig.sum()), int(who.shape[0]))
         self.record_reach(who)

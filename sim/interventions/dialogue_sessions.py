@@ -28,7 +28,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from sim.interventions.base import F64, I64, CitizenIntervention, choose
+from sim.interventions.base import F64, I64, CitizenIntervention, choose, sampling_keys
 from sim.params import Param
 
 __all__ = ["CONTACT_PREJUDICE_EFFECT", "DialogueSessions"]
@@ -92,10 +92,7 @@ class DialogueSessions(CitizenIntervention):
         u = self.stream.random(n)
         u_order = self.stream.random(n)
         elig = self.eligible()
-        w = self.weights()
-        with np.errstate(divide="ignore"):
-            key = np.where(w > 0, np.log(u) / np.where(w > 0, w, 1.0), -np.inf)
-        who = choose(key, elig, capacity)
+        who = choose(sampling_keys(u, self.weights()), elig, capacity)
         self.act(who[np.argsort(u_order[who], kind="stable")])
         self.account(capacity, int(elig.sum()), int(who.shape[0]))
         self.record_reach(who)
