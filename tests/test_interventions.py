@@ -402,6 +402,7 @@ def test_choose_and_weighted_median_hand_cases():
     assert choose(key, np.array([True, False, True, True]), 2).tolist() == [2, 3]
     assert choose(key, np.ones(4, bool), 9).tolist() == [0, 1, 2, 3]
     assert choose(key, np.ones(4, bool), 0).tolist() == []
+    assert choose(key, np.ones(4, bool), 1).tolist() == [1]  # a single contact
     x = np.array([0.1, 0.2, 0.9])
     assert weighted_median(x, np.ones(3)) == 0.2
     assert weighted_median(x, np.array([1.0, 1.0, 5.0])) == 0.9
