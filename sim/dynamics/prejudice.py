@@ -31,9 +31,19 @@ def cross_group_contacts(
 ) -> NDArray[np.bool_]:
     """Citizens who had a favourable (within-bound) encounter with another group."""
     cross = group[enc.a] != group[enc.b]
+    return _favourable(enc, eps, n, cross, cross)
+
+
+def _favourable(
+    enc: Encounters, eps: F64, n: int, for_a: NDArray[np.bool_], for_b: NDArray[np.bool_]
+) -> NDArray[np.bool_]:
+    """Citizens with a within-bound encounter with a partner that counts.
+
+    ``for_a``: per pair, whether ``b`` counts as a partner for ``a``; ``for_b`` the other way.
+    """
     hit = np.zeros(n, dtype=bool)
-    hit[enc.a[cross & (enc.distance < eps[enc.a])]] = True
-    hit[enc.b[cross & (enc.distance < eps[enc.b])]] = True
+    hit[enc.a[for_a & (enc.distance < eps[enc.a])]] = True
+    hit[enc.b[for_b & (enc.distance < eps[enc.b])]] = True
     return hit
 
 
@@ -71,10 +81,7 @@ def contacts_with(
     target: NDArray[np.bool_], eps: F64, enc: Encounters, n: int
 ) -> NDArray[np.bool_]:
     """Citizens who had a favourable (within-bound) encounter with a ``target`` citizen."""
-    hit = np.zeros(n, dtype=bool)
-    hit[enc.a[target[enc.b] & (enc.distance < eps[enc.a])]] = True
-    hit[enc.b[target[enc.a] & (enc.distance < eps[enc.b])]] = True
-    return hit
+    return _favourable(enc, eps, n, target[enc.b], target[enc.a])
 
 
 def prejudice_towards_muslims(
