@@ -61,6 +61,7 @@ from numpy.typing import NDArray
 
 from sim.network import Network
 from sim.outcomes import DOMAINS, OUTCOMES, components
+from sim.people import TRUSTING
 from sim.population import AGE_BANDS, EDUCATION, Population
 from sim.prefetch import PREFETCH_AHEAD, prefetch
 
@@ -453,9 +454,9 @@ def compute_metrics(
         cell, n_cells, x, t, p, here, pop.participation, deg, cross, tie_mean
     )
     per_cell = dict(zip(_CELL_SUMS, sums, strict=True))
-    # the shares trusting "very much or fairly much" (trust above 0.5), per cell
+    # the shares trusting "very much or fairly much" (trust above TRUSTING), per cell
     trusting = {
-        f"trust_{kind}_share": np.bincount(cell, weights=arr > 0.5, minlength=n_cells)
+        f"trust_{kind}_share": np.bincount(cell, weights=arr > TRUSTING, minlength=n_cells)
         for kind, arr in (
             ("politics", t),
             ("rule_of_law", pop.trust_rule_of_law),

@@ -33,6 +33,7 @@ from sim.datafiles import DataError, data_file
 
 __all__ = [
     "GAP_YEAR",
+    "TRUSTING",
     "TRUST_FILE",
     "TRUST_KINDS",
     "cbs_share",
@@ -40,7 +41,6 @@ __all__ = [
     "cell_shares",
     "cell_z",
     "levels",
-    "trusting",
     "years",
 ]
 
@@ -48,6 +48,8 @@ F64 = NDArray[np.float64]
 _NORMAL = NormalDist()
 
 TRUST_FILE = "cbs_trust.csv"
+#: A trust above this answers "very much or fairly much".
+TRUSTING = 0.5
 #: The model's trusts and the CBS measures each stands for (a mean where several).
 TRUST_KINDS: dict[str, tuple[str, ...]] = {
     "politics": ("parliament",),
@@ -186,8 +188,3 @@ def levels(
 ) -> F64:  # fmt: skip
     """Each citizen's mean dispositional trust: 0.5 + sd z of its cell."""
     return 0.5 + sd * cell_z(kind, year, origins)[education, group]
-
-
-def trusting(t: F64) -> NDArray[np.bool_]:
-    """Citizens whose trust answers "very much or fairly much" (above 0.5)."""
-    return t > 0.5

@@ -25,26 +25,21 @@ import pandas as pd
 
 from sim.compose import compose as compose_config
 from sim.datafiles import DataError
-from sim.people import cbs_share
+from sim.people import EDUCATION_PARTS, GAP_YEAR, TRUST_KINDS, cbs_share
 from sim.prepare import prepare
 from sim.run import run
 
 __all__ = ["compare", "main"]
 
-#: Real turnouts (Kiesraad official results; the elections' dates in data/README.md).
+#: Real turnouts (data/elections.csv: the referendum's the Kiesraad's official result, the
+#: elections' ANP's as reported in the press).
 TURNOUT = {
     "turnout_parliament": (0.787, "Tweede Kamer, 17 March 2021"),
     "turnout_municipal": (0.505, "municipal councils, 16 March 2022 (preliminary)"),
     "turnout_referendum": (0.3228, "Ukraine-EU association referendum, 6 April 2016"),
 }
-KINDS = {
-    "trust_politics_share": ("parliament",),
-    "trust_rule_of_law_share": ("police", "judges"),
-    "trust_people_share": ("people",),
-}
-EDUCATION_ROWS = {"low": ("basisonderwijs", "vmbo_mbo1_avo_onderbouw"),
-                  "middle": ("havo_vwo_mbo",),
-                  "high": ("hbo_wo_bachelor", "wo_master_doctor")}  # fmt: skip
+#: Each trust metric and the CBS measures it stands for.
+KINDS = {f"trust_{kind}_share": measures for kind, measures in TRUST_KINDS.items()}
 ORIGIN_ROWS = {
     "dutch": "dutch_background",
     "other_european": "western_migration_background",
@@ -69,7 +64,7 @@ def _published(metric: str, scope: str, year: str) -> tuple[float, str] | None:
     if kind == "all":
         return _cbs(metric, "total", ("total",), year), year
     if kind == "education":
-        return _cbs(metric, "education", EDUCATION_ROWS[value], "2017"), "2017"
+        return _cbs(metric, "education", EDUCATION_PARTS[value], GAP_YEAR), GAP_YEAR
     if kind == "group" and value in ORIGIN_ROWS:
         people = {
             "turkish": "Turkish",
@@ -78,7 +73,7 @@ def _published(metric: str, scope: str, year: str) -> tuple[float, str] | None:
         }
         if metric == "trust_people_share" and value in people:
             return cbs_share("people", "origin", people[value], "2012-2019pooled"), "2012-19"
-        return _cbs(metric, "origin", (ORIGIN_ROWS[value],), "2017"), "2017"
+        return _cbs(metric, "origin", (ORIGIN_ROWS[value],), GAP_YEAR), GAP_YEAR
     if kind == "age" and metric == "trust_people_share":
         return _cbs(metric, "age", AGE_ROWS[value], "2012-2017pooled"), "2012-17"
     if kind == "municipality" and metric == "trust_people_share" and value == "GM0034":
@@ -94,8 +89,8 @@ def _gap_base(metric: str, scope: str, year: str) -> float | None:
     period = pub[1]
     if period == year:
         return _cbs(metric, "total", ("total",), year)
-    if period == "2017":
-        return _cbs(metric, "total", ("total",), "2017")
+    if period == GAP_YEAR:
+        return _cbs(metric, "total", ("total",), GAP_YEAR)
     # pooled periods: the mean of their years' national shares (those published)
     first, last = (int(y) for y in period.split("-"))
     last = last + 2000 if last < 100 else last
