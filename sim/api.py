@@ -67,7 +67,7 @@ def run(
     t0 = time.perf_counter()
     tables = run_tables(typed, progress=typed.progress if progress is None else progress)
     wall = time.perf_counter() - t0
-    info = run_info(typed, wall, "complete")
+    info = run_info(typed, wall, "complete", budget=tables.budget, warnings=tables.warnings)
     if out_dir is not None:
         write_run(tables, typed, Path(out_dir), info)
     assert tables.model is not None

@@ -77,6 +77,13 @@ def _summary(ts: pd.DataFrame, info: dict[str, Any], out_dir: Path, wall: float)
         s = overall[overall["metric"] == metric].sort_values("step")["value"]
         first, end = o.fmt.format(s.iloc[0]), o.fmt.format(s.iloc[-1])
         lines.append(f"  {o.label:44s} {first:>10s} {end:>10s}")
+    budget = info.get("budget") or {}
+    if budget.get("interventions"):
+        lines.append(
+            f"  budget: EUR {budget['available']:,.0f} available, "
+            f"EUR {budget['spent']:,.0f} spent, EUR {budget['left']:,.0f} left"
+        )
+    lines.extend(f"  warning: {w}" for w in info.get("warnings", ()))
     lines.append(f"  outputs: {out_dir}")
     return "\n".join(lines)
 
@@ -94,7 +101,13 @@ def task(cfg: DictConfig) -> None:
     t0 = time.perf_counter()
     try:
         tables = run(typed, progress=typed.progress, keep_model=False)
-        info = run_info(typed, time.perf_counter() - t0, "complete")
+        info = run_info(
+            typed,
+            time.perf_counter() - t0,
+            "complete",
+            budget=tables.budget,
+            warnings=tables.warnings,
+        )
         write_run(tables, typed, out_dir, info)
     except OSError as e:
         if not is_disk_full(e):

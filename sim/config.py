@@ -1,6 +1,7 @@
 """The typed configuration schema: what a run is, as dataclasses.
 
-This module is the bottom of the package: it imports nothing from it. The dataclasses
+This module and :mod:`sim.config_policy` (the policy's schema, re-exported here) are the
+bottom of the package: they import nothing else from it. The dataclasses
 are registered in Hydra's ConfigStore (:func:`register_schema`), so Hydra and OmegaConf
 reject unknown keys and wrong types while composing. Their defaults are the documented
 defaults: the same values as the default option of each config group in ``configs/``
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, get_args, get_origin, get_type_hints
 
 from hydra.core.config_store import ConfigStore
+
+from sim.config_policy import InterventionConfig, PolicyConfig, TargetConfig
 
 __all__ = [
     "DRIVERS",
@@ -385,80 +388,6 @@ class ScenarioConfig:
     drivers: DriversConfig = field(default_factory=DriversConfig)
     shocks: dict[str, ShockConfig] = field(default_factory=dict)
     rules: list[str] = field(default_factory=list)
-
-
-@dataclass
-class TargetConfig:
-    """Whom an intervention may reach: the citizens who pass every filter set.
-
-    With nothing set, everyone. Neighbourhoods are ranked when the intervention starts.
-
-    Attributes:
-        municipalities: only these municipalities (indices), or None for all.
-        neighbourhoods: ``all``, or the ``k`` neighbourhoods with the ``lowest_trust``
-            (mean trust of their citizens) or the ``highest_tension``.
-        k: how many neighbourhoods (>= 1) for a ranked selection.
-        group: only this group, or None.
-        vulnerable: only vulnerable citizens: ``any`` flag, or ``debt``, ``newcomer``,
-            ``ex_detainee``; None for everyone.
-    """
-
-    municipalities: list[int] | None = None
-    neighbourhoods: str = "all"
-    k: int = 3
-    group: str | None = None
-    vulnerable: str | None = None
-
-
-@dataclass
-class InterventionConfig:
-    """One intervention of a policy: a registered kind, when, whom, budget and effect.
-
-    Attributes:
-        kind: a registered intervention kind (sim/interventions/).
-        mode: the kind's mode (e.g. canvassing ``standard`` or ``deep``); None for the
-            kind's first mode.
-        start: the first week it acts (>= 1).
-        end: the last week it acts, or None for the last week of the run.
-        share: its share of the policy's budget (0-1; the shares sum to at most 1).
-        unit_cost: euros per unit (a conversation, a coaching week, a trainee, a seat,
-            a user-week, a citizen heard); None for the kind's documented default.
-        capacity: units per week, fixed; None to derive it from the budget as
-            budget / (unit_cost x active weeks). Spending never exceeds the budget.
-        target: whom it may reach.
-        effect: the kind's effect parameters by name; unset (or null) ones take the
-            kind's default (for its mode).
-    """
-
-    kind: str = ""
-    mode: str | None = None
-    start: int = 1
-    end: int | None = None
-    share: float = 1.0
-    unit_cost: float | None = None
-    capacity: float | None = None
-    target: TargetConfig = field(default_factory=TargetConfig)
-    effect: dict[str, float | None] = field(default_factory=dict)
-
-
-@dataclass
-class PolicyConfig:
-    """A policy: a budget and a package of interventions (never a future).
-
-    Attributes:
-        name: the policy's name (as in reports).
-        description: one sentence for a strategist.
-        budget: euros the policy may spend within the simulated horizon (>= 0); each
-            intervention gets its ``share``. Policies compared in one study have the
-            same budget by default, so a sweep can set it once (``policy.budget=...``).
-        interventions: the interventions by name (the name keys its random stream and
-            its metrics).
-    """
-
-    name: str = "none"
-    description: str = ""
-    budget: float = 0.0
-    interventions: dict[str, InterventionConfig] = field(default_factory=dict)
 
 
 @dataclass

@@ -4,8 +4,9 @@
 and the config's consistency, and raises :class:`~sim.config.ConfigError` at the first
 violation. The kinds of interventions, shocks and extra rules are checked against the
 registries the caller passes in (:class:`Kinds`); this module imports none of them, so
-it sits just above the schema. :func:`typed` turns a composed config (OmegaConf) into the
-dataclasses, refusing unknown keys and any key that would name code to run.
+it sits just above the schema. :func:`typed` (from :mod:`sim.config_typed`) turns a
+composed config (OmegaConf) into the dataclasses, refusing unknown keys and any key that
+would name code to run.
 
 Called once per run, at the edge, by :func:`sim.prepare.prepare`.
 """
@@ -15,11 +16,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, is_dataclass
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, get_args, get_origin, get_type_hints
-
-from omegaconf import DictConfig, OmegaConf
+from typing import Any
 
 from sim.config import (
     DRIVERS,
@@ -33,6 +32,7 @@ from sim.config import (
     TargetConfig,
     dotted,
 )
+from sim.config_typed import CODE_HINT, CODE_KEYS, refuse_code, typed
 from sim.people import years as trust_years
 from sim.places import chosen, citizens, find_municipality, inhabitants
 
@@ -336,10 +336,6 @@ def _check_dynamics(d: DynamicsConfig) -> None:
 
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-CODE_HINT = (
-    "scenario and policy files are data: they name registered kinds, never code to "
-    "import (add a kind with a plug-in's entry point, see docs/interventions.md)"
-)
 
 
 def _check_name(key: str, name: str) -> None:
@@ -441,7 +437,7 @@ def _check_target(key: str, t: TargetConfig, pop: PopulationConfig) -> None:
         for i, m in enumerate(t.municipalities):
             _range(f"{key}.municipalities[{i}]", m, 0, len(_codes(pop)) - 1)
     _choice(f"{key}.neighbourhoods", t.neighbourhoods, TARGET_NEIGHBOURHOODS)
-    _range(f"{key}.k", t.k, 1)
+    _range(f"{key}.share", t.share, 0.0, 1.0, lo_open=True)
     if t.group is not None:
         _choice(f"{key}.group", t.group, pop.groups)
     if t.vulnerable is not None:
@@ -450,6 +446,8 @@ def _check_target(key: str, t: TargetConfig, pop: PopulationConfig) -> None:
 
 def _check_policy(p: PolicyConfig, cfg: RunConfig, kinds: Kinds) -> None:
     _range("policy.budget", p.budget, 0.0)
+    if p.budget_total is not None:
+        _range("policy.budget_total", p.budget_total, 0.0)
     registered = kinds.interventions
     total = 0.0
     for name, iv in p.interventions.items():
@@ -517,81 +515,3 @@ def check(cfg: RunConfig, kinds: Kinds) -> RunConfig:
     _check_scenario(cfg.scenario, cfg, kinds)
     _check_policy(cfg.policy, cfg, kinds)
     return cfg
-
-
-#: Keys that would target citizens by religion.
-_SPECIAL_CATEGORIES = ("muslim", "religion", "religious")
-RELIGION_REFUSED = (
-    "interventions cannot target citizens by religion: it is recorded only to measure "
-    "prejudice towards Muslims (docs/model.md, responsible use)"
-)
-
-
-def _check_keys(node: Any, schema: Any, prefix: str) -> None:
-    """Refuse keys the schema does not have (e.g. added with ``+key=value``)."""
-    hints = get_type_hints(schema)
-    for key in node:
-        full = f"{prefix}{key}"
-        if key not in hints:
-            if schema is TargetConfig and str(key).lower() in _SPECIAL_CATEGORIES:
-                raise ConfigError(full, RELIGION_REFUSED)
-            allowed = ", ".join(hints)
-            raise ConfigError(full, f"unknown key (misspelled?); allowed: {allowed}")
-        value = node[key]
-        hint = hints[key]
-        if is_dataclass(hint) and isinstance(value, DictConfig):
-            _check_keys(value, hint, f"{full}.")
-        args = get_args(hint)
-        if (
-            get_origin(hint) is dict
-            and len(args) == 2
-            and is_dataclass(args[1])
-            and isinstance(value, DictConfig)
-        ):
-            for name in value:
-                item = value[name]
-                if isinstance(item, DictConfig):
-                    _check_keys(item, args[1], f"{full}.{name!s}.")
-
-
-#: Keys that make Hydra instantiate or call code; a config file is data and has none.
-CODE_KEYS = ("_target_", "_partial_", "_args_", "_recursive_", "_convert_")
-
-
-def refuse_code(node: Any, prefix: str = "") -> None:
-    """Refuse any key that would name code to run (``_target_`` and its kin), anywhere."""
-    if not isinstance(node, DictConfig):
-        return
-    for key in node:
-        full = f"{prefix}{key!s}"
-        if str(key) in CODE_KEYS:
-            raise ConfigError(full, f"not allowed: {CODE_HINT}")
-        refuse_code(node._get_node(key), f"{full}.")
-
-
-_SCHEMA: list[DictConfig] = []
-
-
-def _schema() -> DictConfig:
-    """``OmegaConf.structured(RunConfig)``, built once (12 of a validation's 41 ms)."""
-    if not _SCHEMA:
-        _SCHEMA.append(OmegaConf.structured(RunConfig))
-    return _SCHEMA[0]
-
-
-def typed(cfg: DictConfig | RunConfig) -> RunConfig:
-    """A composed config as the schema's dataclasses (a RunConfig is returned as it is).
-
-    Raises:
-        ConfigError: for a key the schema does not have, or one that names code.
-    """
-    if isinstance(cfg, RunConfig):
-        return cfg
-    keys = [str(k) for k in cfg if k != "hydra"]
-    node = OmegaConf.masked_copy(cfg, keys) if "hydra" in cfg else cfg
-    refuse_code(node)
-    _check_keys(node, RunConfig, "")
-    merged = OmegaConf.merge(_schema(), node)  # merge copies the schema, never changes it
-    obj = OmegaConf.to_object(merged)
-    assert isinstance(obj, RunConfig)
-    return obj

@@ -20,6 +20,7 @@ before week 0, runs the same weeks with no policy and no future, off Mesa's cloc
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from typing import Any
 
@@ -72,6 +73,8 @@ from sim.tables import (
 )
 
 __all__ = ["CohesionModel"]
+
+_log = logging.getLogger("cohesion_sim")
 
 F64 = NDArray[np.float64]
 
@@ -171,6 +174,10 @@ class CohesionModel(mesa.Model):
         # it; shocks go on the event schedule, interventions are agents.
         self.future = build_future(self)
         self.policy = build_policy(self)
+        #: What the run cannot honour of its config, one line each (also in run.json).
+        self.warnings: list[str] = [*self.future.warnings, *self.policy.warnings]
+        for line in self.warnings:
+            _log.warning(line)
 
     # ------------------------------------------------------------------ the week
     def step(self) -> None:
@@ -376,6 +383,8 @@ class CohesionModel(mesa.Model):
             timeseries=self.timeseries(),
             final_state=final_state_table(self.population, self.tension, self.network),
             events=dated(events_table(self.events), self.cfg.start_date),
+            budget=self.policy.accounts(),
+            warnings=list(self.warnings),
             model=self,
         )
 

@@ -64,12 +64,17 @@ class RunTables:
         timeseries: tidy metrics and events (step, metric, scope, value).
         final_state: one row per citizen.
         events: the event rows of ``timeseries`` alone.
+        budget: the policy's euros available, spent and left, in all and per
+            intervention (:meth:`sim.interventions.Policy.accounts`).
+        warnings: what the run could not honour of its config, one line each.
         model: the model at the end, for inspection (None where it was not kept).
     """
 
     timeseries: pa.Table
     final_state: pa.Table
     events: pa.Table
+    budget: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     model: CohesionModel | None = field(default=None, repr=False)
 
 

@@ -92,7 +92,7 @@ def test_levers_become_overrides_of_every_intervention(small_base):
         budget=250_000,
         capacity=7,
         target="neighbourhoods: lowest_trust",
-        k=2,
+        share=0.2,
         uncertain=(("dynamics.confidence", 0.27),),
         population_size=900,
         seed=4,
@@ -110,7 +110,7 @@ def test_levers_become_overrides_of_every_intervention(small_base):
     for name in names:
         iv = cfg.policy.interventions[name]
         assert (iv.start, iv.end, iv.capacity) == (10, 29, 7)
-        assert (iv.target.neighbourhoods, iv.target.k) == ("lowest_trust", 2)
+        assert (iv.target.neighbourhoods, iv.target.share) == ("lowest_trust", 0.2)
     # a filter a file sets and the choice does not name is kept (co-coaching: vulnerable)
     assert cfg.policy.interventions.co_coaching.target.vulnerable == "any"
     assert options.command(ov).startswith("cohesion-sim population.size=800 ")

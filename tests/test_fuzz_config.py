@@ -507,6 +507,7 @@ BOUNDS: dict[str, tuple[float | None, float | None, bool, bool, dict[str, object
         )
     },
     "policy.budget": (0.0, INF, False, False, {}),
+    "policy.budget_total": (0.0, INF, False, False, {}),
     "uncertainty.samples": (0, INF, False, False, {}),
     "uncertainty.sample": (0, 4, False, False, {"uncertainty.samples": 5}),
     "uncertainty.design_seed": (0, INF, False, False, {}),

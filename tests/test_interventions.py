@@ -18,7 +18,7 @@ from sim.config import ConfigError, RunConfig, TargetConfig
 from sim.interventions import INTERVENTIONS
 from sim.interventions.base import choose
 from sim.interventions.listening_government import weighted_median
-from sim.interventions.target import select
+from sim.interventions.target import ranked_count, select
 from sim.metrics import METRICS
 from sim.model import CohesionModel
 from sim.prepare import prepare
@@ -67,7 +67,7 @@ def run(
     cfg = typed(*base, *overrides)
     cfg.seed = seed
     if budget is not None:
-        cfg.policy.budget = budget
+        cfg.policy.budget_total = budget
     model = CohesionModel(cfg, start=_starts[key])  # type: ignore[arg-type]
     model.run()
     return model
@@ -139,7 +139,7 @@ def test_files_are_plain_data_of_their_group():
 NEVER_NAMES = set(prepare(api.compose(["policy=integrated"])).policy.interventions)
 
 NEVER = {
-    "budget_zero": ["policy=integrated", "policy.budget=0"],
+    "budget_zero": ["policy=integrated", "policy.budget_total=0"],
     "starts_after_the_horizon": [
         "policy=integrated",
         *(f"policy.interventions.{n}.start=41" for n in sorted(NEVER_NAMES)),
@@ -170,7 +170,7 @@ def test_policy_that_never_acts_equals_none_byte_for_byte(tmp_path, how):
 
 def test_policy_draws_only_from_its_own_streams():
     none = run(5, "policy=none")
-    pol = run(5, "policy=integrated", "policy.budget=200000")
+    pol = run(5, "policy=integrated", "policy.budget_total=200000")
     a, b = none.streams.state(), pol.streams.state()
     ours = {k for k in b if k.startswith("intervention:")}
     assert ours  # the interventions drew
@@ -184,33 +184,33 @@ def test_policy_draws_only_from_its_own_streams():
 # policy -> overrides making capacity bind in some weeks and eligibility in others
 ACCOUNTS = {
     "canvassing": [
-        "policy.budget=15000",
+        "policy.budget_total=15000",
         "policy.interventions.canvassing.target.neighbourhoods=lowest_trust",
-        "policy.interventions.canvassing.target.k=1",
+        "policy.interventions.canvassing.target.share=0.01",  # at least one
     ],
     "deep_canvassing": [
-        "policy.budget=40000",
+        "policy.budget_total=40000",
         "policy.interventions.canvassing.end=30",
         "policy.interventions.canvassing.target.municipalities=[0]",
     ],
     "co_coaching": [
-        "policy.budget=60000",
+        "policy.budget_total=60000",
         "policy.interventions.co_coaching.target.municipalities=[0]",
         "policy.interventions.co_coaching.effect.coaching_weeks=6",
     ],
-    "mayor_training": ["policy.budget=600000", "policy.interventions.mayor_training.start=5"],
+    "mayor_training": ["policy.budget_total=600000", "policy.interventions.mayor_training.start=5"],
     "dialogue_sessions": [
-        "policy.budget=30000",
+        "policy.budget_total=30000",
         "policy.interventions.dialogue_sessions.target.municipalities=[0]",
         "policy.interventions.dialogue_sessions.target.group=dutch",
     ],
     "platform_measures": [
-        "policy.budget=1000",
+        "policy.budget_total=1000",
         "policy.interventions.platform_measures.unit_cost=0.03",
         "policy.interventions.platform_measures.capacity=1000",
     ],
     "listening_government": [
-        "policy.budget=50000",
+        "policy.budget_total=50000",
         "policy.interventions.listening_government.capacity=45.5",
         "policy.interventions.listening_government.target.municipalities=[0]",
     ],
@@ -262,7 +262,7 @@ def test_weekly_accounts_are_exact(policy):
 
 
 def test_capacity_from_budget_spends_it_all_when_eligibility_never_binds():
-    model = run(2, "policy=deep_canvassing", "policy.budget=12345")
+    model = run(2, "policy=deep_canvassing", "policy.budget_total=12345")
     (iv,) = model.policy.interventions
     assert iv.units == math.floor(12345 / 60.0)
     assert iv.spent == pytest.approx(iv.units * 60.0)
@@ -287,7 +287,7 @@ def test_effect_zero_changes_nothing(policy):
     name = NAME.get(policy, policy)
     zero = [f"policy.interventions.{name}.effect.{p}=0" for p in ZERO[policy]]
     none = run(4, "policy=none")
-    acted = run(4, f"policy={policy}", "policy.budget=100000", *zero)
+    acted = run(4, f"policy={policy}", "policy.budget_total=100000", *zero)
     assert acted.policy.interventions[0].units > 0  # it did act
     for field, value in none.population.arrays().items():
         assert np.array_equal(value, acted.population.arrays()[field]), field
@@ -388,13 +388,21 @@ def test_target_selection_filters():
     assert np.array_equal(m1, pop.municipality == 1)
     g = select(model, TargetConfig(group="turkish", vulnerable="debt"))
     assert np.array_equal(g, (pop.group == pop.group_names.index("turkish")) & pop.debt)
-    low = select(model, TargetConfig(neighbourhoods="lowest_trust", k=2))
+    assert pop.n_neighbourhoods == 8
+    low = select(model, TargetConfig(neighbourhoods="lowest_trust", share=0.25))
     nb_trust = np.bincount(pop.neighbourhood, weights=pop.trust) / np.bincount(pop.neighbourhood)
     assert set(np.unique(pop.neighbourhood[low])) == set(np.argsort(nb_trust)[:2])
     model.tension[:] = np.arange(pop.n_neighbourhoods)[::-1] / pop.n_neighbourhoods
-    tense = select(model, TargetConfig(neighbourhoods="highest_tension", k=1, municipalities=[1]))
+    ranked = TargetConfig(neighbourhoods="highest_tension", share=0.01, municipalities=[1])
+    tense = select(model, ranked)
     in_m1 = np.unique(pop.neighbourhood[pop.municipality == 1])
     assert set(np.unique(pop.neighbourhood[tense])) == {in_m1.min()}
+
+
+def test_ranked_target_takes_a_share_of_the_neighbourhoods_at_least_one():
+    assert [ranked_count(71, s) for s in (0.07, 0.1, 0.5, 1.0, 0.001)] == [5, 7, 36, 71, 1]
+    assert ranked_count(6, 0.25) == 2  # 1.5 rounds to the nearest, up
+    assert ranked_count(0, 0.5) == 0
 
 
 def test_choose_and_weighted_median_hand_cases():
@@ -443,11 +451,11 @@ def test_a_weighted_citizen_intervention_reaches_the_largest_keys():
 
 
 def test_self_selection_and_outreach_reach_different_people():
-    open_ = run(6, "policy=dialogue_sessions", "policy.budget=6000")
+    open_ = run(6, "policy=dialogue_sessions", "policy.budget_total=6000")
     reach = run(
         6,
         "policy=dialogue_sessions",
-        "policy.budget=6000",
+        "policy.budget_total=6000",
         "policy.interventions.dialogue_sessions.mode=outreach",
         "policy.interventions.dialogue_sessions.unit_cost=60",
     )
@@ -461,7 +469,7 @@ def test_listening_moves_the_government_towards_the_heard():
     model = run(
         7,
         "policy=listening_government",
-        "policy.budget=100000",
+        "policy.budget_total=100000",
         "policy.interventions.listening_government.target.municipalities=[0]",
         "policy.interventions.listening_government.effect.voice_weight=5",
     )
@@ -480,7 +488,7 @@ def test_platform_measures_lower_the_bias_while_they_run():
                 [
                     *SMALL,
                     "policy=platform_measures",
-                    "policy.budget=1e6",
+                    "policy.budget_total=1e6",
                     "policy.interventions.platform_measures.end=3",
                 ]
             )
@@ -494,7 +502,7 @@ def test_platform_measures_lower_the_bias_while_they_run():
 
 
 def test_mayor_training_raises_capacity_where_tension_is_highest():
-    model = run(8, "policy=mayor_training", "policy.budget=100000")
+    model = run(8, "policy=mayor_training", "policy.budget_total=100000")
     cap = np.array([m.mayor_capacity for m in model.municipalities])
     trained = model.policy.interventions[0].trained
     assert trained.sum() == 20
@@ -506,7 +514,7 @@ def test_co_coaching_only_coaches_the_vulnerable_and_clears_debts():
     model = run(
         9,
         "policy=co_coaching",
-        "policy.budget=60000",
+        "policy.budget_total=60000",
         "policy.interventions.co_coaching.target.vulnerable=null",
         "policy.interventions.co_coaching.effect.debt_resolution=0.5",
     )
@@ -626,6 +634,9 @@ def _every_policy(future: str, steps: int, overrides: list[str]) -> None:
     for policy in POLICIES:
         cfg = copy.deepcopy(world)
         cfg.policy = typed(f"policy={policy}").policy  # a policy is independent of the future
+        # a small town for a few weeks: ten times the shipped intensity, so that every
+        # lever can buy a unit (one trainee of a mayor's team costs EUR 5,000)
+        cfg.policy.budget *= 10
         model = CohesionModel(cfg)
         model.run()
         assert model.steps == steps
@@ -636,7 +647,7 @@ def _every_policy(future: str, steps: int, overrides: list[str]) -> None:
             none = model
         else:
             assert model.policy.spent > 0
-            assert model.policy.spent <= model.cfg.policy.budget + 1e-6
+            assert model.policy.spent <= model.policy.budget + 1e-6
     assert none is not None
     fired = {e[1] for e in none.events if e[1].startswith("shock.")}
     wanted = {f"shock.{n}" for n, s in none.cfg.scenario.shocks.items() if s.rate is None}

@@ -64,7 +64,7 @@ def test_plugin_kinds_register_and_run(plugin):
     assert "town_hall" in INTERVENTIONS
     assert "rumours" in RULES
     cfg = prepare(api.compose(SMALL))
-    cfg.policy.budget = 4000.0
+    cfg.policy.budget_total = 4000.0
     cfg.policy.interventions = {"hall": InterventionConfig(kind="town_hall")}
     plain = copy.deepcopy(cfg)
     cfg.scenario.rules = ["rumours"]
@@ -103,7 +103,7 @@ def test_cli_runs_a_policy_file_using_the_plugin(tmp_path, cli_env):
     user = tmp_path / "mine"
     (user / "policy").mkdir(parents=True)
     (user / "policy" / "halls.yaml").write_text(
-        "name: halls\ndescription: Town halls.\nbudget: 2000\n"
+        "name: halls\ndescription: Town halls.\nbudget_total: 2000\n"
         "interventions:\n  hall:\n    kind: town_hall\n"
     )
     (user / "scenario").mkdir()

@@ -57,7 +57,10 @@ GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("tests/test_metrics.py", "tests/test_performance.py", "tests/test_model.py"),
     ),
     "accounting": (("sim/interventions/base.py",), ("tests/test_interventions.py",)),
-    "config": (("sim/config_checks.py",), ("tests/test_config.py", "tests/test_fuzz_config.py")),
+    "config": (
+        ("sim/config_checks.py", "sim/config_typed.py"),
+        ("tests/test_config.py", "tests/test_fuzz_config.py"),
+    ),
     "results": (
         ("sim/results.py", "sim/sweep/runner.py"),
         ("tests/test_sweep.py", "tests/test_model.py"),

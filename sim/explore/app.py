@@ -45,7 +45,7 @@ def model_params() -> dict[str, Any]:
     d = defaults()
     steps = int(d["steps"])
     size = int(d["population_size"])
-    budget_k = round(d["budget"] / 1000)
+    budget = round(d["budget"])
     params: dict[str, Any] = {
         "future": {
             "type": "Select",
@@ -61,8 +61,13 @@ def model_params() -> dict[str, Any]:
         },
         "start_week": Slider("Policy starts in week", 1, 1, max(steps, 1), 1),
         "weeks_active": Slider("Weeks it runs (0: to the end)", 0, 0, max(steps, 1), 1),
-        "budget_keur": Slider(
-            "Budget (thousand EUR)", budget_k, 0, max(5 * budget_k, 1000), 50, dtype=int
+        "budget": Slider(
+            "Budget (EUR per 1,000 citizens a year)",
+            budget,
+            0,
+            max(5 * budget, 100_000),
+            1000,
+            dtype=int,
         ),
         "capacity": Slider("Fixed capacity per week (0: from budget)", 0, 0, 2000, 10),
         "target": {
@@ -71,7 +76,9 @@ def model_params() -> dict[str, Any]:
             "value": AS_CONFIGURED,
             "values": target_choices(list(d["groups"])),
         },
-        "neighbourhoods_k": Slider("Neighbourhoods targeted (ranked)", 3, 1, 20, 1),
+        "neighbourhoods_share": Slider(
+            "Share of neighbourhoods targeted (ranked)", 0.1, 0.01, 1.0, 0.01
+        ),
     }
     names = {
         "dynamics.confidence": "confidence",
@@ -114,7 +121,8 @@ def _levers(model: ExplorerModel) -> str:
         else "to the end"
     )
     capacity = f"{lv.capacity} units a week" if lv.capacity else "capacity from the budget"
-    target = lv.target + (f" (k = {lv.k})" if lv.target.startswith("neighbourhoods") else "")
+    ranked = lv.target.startswith("neighbourhoods")
+    target = lv.target + (f" ({lv.share:.0%} of them)" if ranked else "")
     return (
         f"Levers: from week {lv.start} ({date_text(week_date(model, lv.start))}) {end}, "
         f"EUR {model.policy.budget:,.0f}, {capacity}, "

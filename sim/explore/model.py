@@ -57,11 +57,11 @@ class ExplorerModel(CohesionModel):
         policy: a policy (a file of ``configs/policy/``); None for the default.
         start_week: the week every intervention of the policy starts (>= 1).
         weeks_active: weeks each intervention runs (0: until the end of the run).
-        budget_keur: the policy's budget over the horizon, in thousands of euros.
+        budget: the policy's budget in euros per 1,000 citizens a year.
         capacity: fixed units per week for each intervention (0: from the budget).
         target: whom the interventions target (see
             :func:`sim.explore.options.target_choices`).
-        neighbourhoods_k: neighbourhoods for a ranked neighbourhood target (>= 1).
+        neighbourhoods_share: the share of neighbourhoods a ranked target takes (0-1].
         confidence: ``dynamics.confidence`` (eps).
         algorithmic_bias: ``dynamics.algorithmic_bias`` (gamma).
         unfollow: ``dynamics.bubbles.unfollow`` (q).
@@ -80,10 +80,10 @@ class ExplorerModel(CohesionModel):
         policy: str | None = None,
         start_week: int = 1,
         weeks_active: int = 0,
-        budget_keur: int | None = None,
+        budget: int | None = None,
         capacity: int = 0,
         target: str = AS_CONFIGURED,
-        neighbourhoods_k: int = 3,
+        neighbourhoods_share: float = 0.1,
         confidence: float | None = None,
         algorithmic_bias: float | None = None,
         unfollow: float | None = None,
@@ -106,10 +106,10 @@ class ExplorerModel(CohesionModel):
             policy=d["policy"] if policy is None else policy,
             start=int(start_week),
             weeks=int(weeks_active),
-            budget=float(d["budget"] if budget_keur is None else budget_keur * 1000.0),
+            budget=float(d["budget"] if budget is None else budget),
             capacity=int(capacity),
             target=target,
-            k=int(neighbourhoods_k),
+            share=float(neighbourhoods_share),
             uncertain=tuple(uncertain),
             population_size=int(
                 d["population_size"] if population_size is None else population_size

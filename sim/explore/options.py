@@ -154,8 +154,8 @@ def _defaults(base: tuple[str, ...]) -> dict[str, Any]:
         "population_size": citizens(cfg.population),
         "fraction": float(cfg.population.fraction),
         "groups": [str(g) for g in cfg.population.groups],
-        "budget": budgets.most_common(1)[0][0] if budgets else 1_000_000.0,
-        "k": 3,
+        "budget": budgets.most_common(1)[0][0] if budgets else 20_000.0,
+        "share": 0.1,
     }
     for key in UNCERTAIN:
         out[key] = float(OmegaConf.select(cfg, key))
@@ -171,10 +171,11 @@ class Levers:
         policy: a file of ``configs/policy/``.
         start: the week every intervention starts (>= 1).
         weeks: how many weeks each runs (0: until the end of the run).
-        budget: euros for the policy over the horizon (replaces the file's budget).
+        budget: the policy's budget in euros per 1,000 citizens a year (replaces the
+            file's).
         capacity: fixed units per week for each intervention (0: from the budget).
         target: one of :func:`target_choices`.
-        k: neighbourhoods for a ranked neighbourhood target.
+        share: the share of neighbourhoods a ranked target takes.
         uncertain: values of the :data:`UNCERTAIN` keys.
         population_size: citizens (for real places too: the municipalities share them
             in proportion to their residents aged 15 and over).
@@ -189,14 +190,14 @@ class Levers:
     budget: float
     capacity: int
     target: str
-    k: int
+    share: float
     uncertain: tuple[tuple[str, float], ...]
     population_size: int
     seed: int
     steps: int
 
 
-def _target_overrides(prefix: str, target: str, k: int) -> list[str]:
+def _target_overrides(prefix: str, target: str, share: float) -> list[str]:
     if target == AS_CONFIGURED:
         return []
     if target == EVERYONE:
@@ -208,7 +209,7 @@ def _target_overrides(prefix: str, target: str, k: int) -> list[str]:
         ]
     kind, _, value = target.partition(": ")
     if kind == "neighbourhoods":
-        return [f"{prefix}.neighbourhoods={value}", f"{prefix}.k={k}"]
+        return [f"{prefix}.neighbourhoods={value}", f"{prefix}.share={share:g}"]
     if kind in ("group", "vulnerable"):
         return [f"{prefix}.{kind}={value}"]
     raise ValueError(f"unknown target choice {target!r}")
@@ -236,7 +237,7 @@ def overrides(lv: Levers) -> list[str]:
         out.append(f"{key}.end={lv.start + lv.weeks - 1 if lv.weeks else 'null'}")
         if lv.capacity:
             out.append(f"{key}.capacity={lv.capacity}")
-        out += _target_overrides(f"{key}.target", lv.target, lv.k)
+        out += _target_overrides(f"{key}.target", lv.target, lv.share)
     return out
 
 

@@ -19,8 +19,8 @@ policy after the burn-in (:func:`build_policy`), so interventions never act duri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from sim.interventions.base import CitizenIntervention, Intervention
 from sim.interventions.canvassing import Canvassing
@@ -70,23 +70,55 @@ INTERVENTIONS: Registry[type[Intervention]] = Registry(
 
 @dataclass
 class Policy:
-    """The interventions of the run's policy (each a Mesa agent, stepped each week)."""
+    """The interventions of the run's policy (each a Mesa agent, stepped each week).
+
+    Attributes:
+        name: the policy's name.
+        budget: euros available within the run, in all (the config's intensity times
+            the run's citizens and years, or its total).
+        interventions: the interventions, each with its share of the budget.
+        warnings: parts of the config the run cannot honour, one line each.
+    """
 
     name: str
     budget: float
     interventions: list[Intervention]
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def spent(self) -> float:
         """Euros spent so far by all interventions."""
         return sum(iv.spent for iv in self.interventions)
 
+    def accounts(self) -> dict[str, Any]:
+        """Euros available, spent and left, in all and per intervention (for run.json)."""
+        return {
+            "available": round(self.budget, 2),
+            "spent": round(self.spent, 2),
+            "left": round(self.budget - self.spent, 2),
+            "interventions": {
+                iv.name: {
+                    "available": round(iv.budget, 2),
+                    "spent": round(iv.spent, 2),
+                    "units": iv.units,
+                    "unit": iv.unit,
+                    "unit_cost": iv.cost,
+                }
+                for iv in self.interventions
+            },
+        }
+
 
 def build_policy(model: CohesionModel) -> Policy:
-    """Create the policy's interventions (as Mesa agents of ``model``)."""
+    """Create the policy's interventions (as Mesa agents of ``model``).
+
+    The budget in euros is fixed here, from the config's intensity (euros per 1,000
+    citizens per year) and the run's citizens and weeks, or its total.
+    """
     cfg = model.cfg.policy
+    total = cfg.total(model.population.size, model.cfg.steps)
     made = [
-        INTERVENTIONS[iv.kind](model, name, iv, cfg.budget * iv.share)
+        INTERVENTIONS[iv.kind](model, name, iv, total * iv.share)
         for name, iv in cfg.interventions.items()
     ]
-    return Policy(cfg.name, cfg.budget, made)
+    return Policy(cfg.name, total, made, [w for iv in made for w in iv.warnings()])

@@ -157,6 +157,49 @@ class Intervention(mesa.Agent):
     def begin(self) -> None:
         """Called once, in the first active week, before acting (e.g. select targets)."""
 
+    def deliverable(self) -> int | None:
+        """The most units it could deliver in its window, judged from the state now.
+
+        None where no bound is known. Used only to warn, at the start of a run, of a
+        budget that cannot be spent; the accounts count what was delivered.
+        """
+        return None
+
+    def warnings(self) -> list[str]:
+        """One line for each part of its config the run cannot honour."""
+        key = f"policy.interventions.{self.name}"
+        horizon = self.m.cfg.steps
+        out = []
+        if self.cfg.start > horizon:
+            out.append(
+                f"{key}.start: week {self.cfg.start} is after the run's last week "
+                f"({horizon}), so it never acts"
+            )
+        elif self.cfg.end is not None and self.cfg.end > horizon:
+            out.append(
+                f"{key}.end: week {self.cfg.end} is after the run's last week ({horizon}); "
+                f"it acts until week {horizon} and spends its budget in those weeks"
+            )
+        if not self.weeks or self.budget <= 0:
+            return out
+        if self.budget + _EPS < self.cost:
+            out.append(
+                f"{key}: its EUR {self.budget:,.0f} buys not one {self.unit} "
+                f"(EUR {self.cost:,.0f} each), so it never acts: raise the budget"
+            )
+            return out
+        most = self.deliverable()
+        if self.cfg.capacity is not None:
+            by_capacity = math.floor(self.rate * self.weeks + _EPS)
+            most = by_capacity if most is None else min(most, by_capacity)
+        if most is not None and (most + 1) * self.cost <= self.budget + _EPS:
+            out.append(
+                f"{key}: at most {most:,} {self.unit}s can be delivered "
+                f"(EUR {most * self.cost:,.0f} of its EUR {self.budget:,.0f}); the rest "
+                "stays unspent: widen the target, lower the budget or set a fixed capacity"
+            )
+        return out
+
     def finish(self) -> None:
         """Called once, the week after the last active week (e.g. undo temporary effects)."""
 
@@ -207,6 +250,15 @@ class CitizenIntervention(Intervention):
     def begin(self) -> None:
         """Fix the target from the state in the first active week."""
         self.target = select(self.m, self.cfg.target)
+
+    def deliverable(self) -> int | None:
+        """Citizens of the target now (once each), or those times the active weeks."""
+        size = int(self.eligible_now().sum())
+        return size if self.once else size * self.weeks
+
+    def eligible_now(self) -> Mask:
+        """Who the target would hold if it started now (for the warnings)."""
+        return select(self.m, self.cfg.target)
 
     def eligible(self) -> Mask:
         """Who may be reached this week."""

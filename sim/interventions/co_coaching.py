@@ -23,6 +23,7 @@ import numpy as np
 
 from sim.config import InterventionConfig
 from sim.interventions.base import F64, I64, CitizenIntervention, choose
+from sim.interventions.target import select
 from sim.params import Param
 
 if TYPE_CHECKING:
@@ -81,6 +82,11 @@ class CoCoaching(CitizenIntervention):
         n = model.population.size
         self.remaining = np.zeros(n, dtype=np.int64)
         self.joined = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+
+    def deliverable(self) -> int | None:
+        """Vulnerable citizens of the target now, each for the coaching weeks."""
+        now = select(self.m, self.cfg.target) & self.m.population.vulnerable
+        return int(now.sum()) * int(self.p["coaching_weeks"])
 
     def week(self, capacity: int) -> None:
         """Coach the continuing coachees first, fill free places with new ones."""

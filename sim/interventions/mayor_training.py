@@ -76,6 +76,13 @@ class MayorTraining(Intervention):
         targeted = np.unique(pop.municipality[mask])
         self.places[targeted] = int(self.p["team_size"])
 
+    def deliverable(self) -> int | None:
+        """Places in the municipalities with citizens in the target now."""
+        mask = select(self.m, self.cfg.target)
+        return int(np.unique(self.m.population.municipality[mask]).shape[0]) * int(
+            self.p["team_size"]
+        )
+
     def municipal_tension(self) -> np.ndarray:
         """Citizen-weighted mean tension per municipality."""
         pop = self.m.population

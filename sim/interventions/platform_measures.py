@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from sim.interventions.base import I64, CitizenIntervention, Mask
+from sim.interventions.target import select
 from sim.network import replace_follows
 from sim.params import Param
 
@@ -64,6 +65,10 @@ class PlatformMeasures(CitizenIntervention):
         """Citizens who use the platform (have online follows and an online share)."""
         pop = self.m.population
         return (self.m.network.online.degree > 0) & (pop.online_share > 0.0)
+
+    def eligible_now(self) -> Mask:
+        """Targeted platform users now."""
+        return select(self.m, self.cfg.target) & self.users()
 
     def eligible(self) -> Mask:
         """Targeted platform users, every week."""

@@ -1,13 +1,16 @@
 """Target selection: which citizens an intervention may reach.
 
 A :class:`~sim.config.TargetConfig` is a conjunction of filters (municipalities, a
-group, a vulnerability flag, and the k neighbourhoods with the lowest mean trust or the
-highest tension). The selection is evaluated once, when the intervention starts, from
+group, a vulnerability flag, and a share of the neighbourhoods: those with the lowest
+mean political trust or the highest tension). A share rather than a count, so the same
+target means the same in a town of a few neighbourhoods and in the country. The
+selection is evaluated once, when the intervention starts, from
 the state at that moment; it draws no random numbers.
 """
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,9 +21,20 @@ from sim.config import TargetConfig
 if TYPE_CHECKING:
     from sim.model import CohesionModel
 
-__all__ = ["select", "vulnerable_mask"]
+__all__ = ["ranked_count", "select", "vulnerable_mask"]
 
 Mask = NDArray[np.bool_]
+
+
+def ranked_count(candidates: int, share: float) -> int:
+    """How many of ``candidates`` neighbourhoods a ranked target takes.
+
+    The share of them, rounded to the nearest, and at least one (none if there are no
+    candidates).
+    """
+    if candidates == 0:
+        return 0
+    return min(candidates, max(1, math.floor(share * candidates + 0.5)))
 
 
 def vulnerable_mask(model: CohesionModel, which: str) -> Mask:
@@ -52,6 +66,6 @@ def select(model: CohesionModel, target: TargetConfig) -> Mask:
             score = -model.tension
         candidates = np.flatnonzero(np.bincount(pop.neighbourhood[mask], minlength=n_nb) > 0)
         order = np.argsort(score[candidates], kind="stable")
-        chosen = candidates[order[: target.k]]
+        chosen = candidates[order[: ranked_count(candidates.shape[0], target.share)]]
         mask &= np.isin(pop.neighbourhood, chosen)
     return mask

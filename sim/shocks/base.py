@@ -175,7 +175,21 @@ class Future:
             SHOCKS[sc.kind](self, name, sc) for name, sc in cfg.shocks.items()
         ]
         horizon = model.cfg.steps
+        self.warnings: list[str] = []
         for shock in self.shocks:
+            week0 = shock.cfg.week
+            key = f"scenario.shocks.{shock.name}.week"
+            if week0 is not None and week0 > horizon:
+                self.warnings.append(
+                    f"{key}: week {week0} is after the run's last week ({horizon}), "
+                    "so it never strikes"
+                )
+            elif week0 is not None and week0 + shock.duration - 1 > horizon:
+                self.warnings.append(
+                    f"{key}: it lasts until week {week0 + shock.duration - 1}, after the "
+                    f"run's last week ({horizon}); only its first {horizon - week0 + 1} "
+                    "weeks are simulated"
+                )
             for week, scope in shock.onsets(horizon):
                 occ = Occurrence(shock, week, scope, shock.mask(scope))
                 shock.occurrences.append(occ)

@@ -232,6 +232,7 @@ def _run(
     extra["timings"]["setup_s"] = round(t0 - t_job, 4)
     if os.environ.get(FAULT_KILL_RUN) == rel:  # fault injection for the tests
         os.kill(os.getpid(), signal.SIGKILL)
+    extra["budget"], extra["warnings"] = tables.budget, tables.warnings
     info = run_info(typed, t2 - t0, "complete", **extra)
     write_run(tables, typed, run_dir, info)
     return info
