@@ -45,7 +45,7 @@ CASES: dict[str, list[str]] = {
         "population.size=900",
         "steps=60",
         "burn_in=8",
-        "policy.budget=60000",
+        "policy.budget_total=60000",
     ],
     "sampled_intervention_effects": [
         "policy=canvassing",
