@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -68,10 +68,15 @@ STUDY_WEEKS = 13
 
 @dataclass
 class StudyResult:
-    """A simulated study's estimate per measurement week, with its standard error."""
+    """A simulated study's estimate per measurement week, with its standard error.
+
+    ``sd``: the control arm's standard deviation of the outcome, where the estimate is
+    not already standardised (so it can be expressed as a d).
+    """
 
     estimate: dict[int, float]
     se: dict[int, float]
+    sd: dict[int, float] = field(default_factory=dict)
 
 
 _STARTS: dict[tuple[tuple[str, ...], int], StartState] = {}
@@ -132,6 +137,7 @@ def deep_canvassing_study(
     """Broockman & Kalla (2016), simulated: thermometer points at week 1 and week 13."""
     out: dict[int, float] = {}
     se: dict[int, float] = {}
+    sd: dict[int, float] = {}
     arms: list[np.ndarray] = []
 
     def on_week(m: CohesionModel) -> None:
@@ -142,9 +148,10 @@ def deep_canvassing_study(
         elif m.steps in (1, STUDY_WEEKS):
             therm = 100.0 * (1.0 - m.population.prejudice)
             out[m.steps], se[m.steps] = _diff(therm[arms[0]], therm[arms[1]])
+            sd[m.steps] = float(therm[arms[1]].std(ddof=1))
 
     _study(overrides, seed, STUDY_WEEKS, on_week)
-    return StudyResult(out, se)
+    return StudyResult(out, se, sd)
 
 
 def persuasion_study(
