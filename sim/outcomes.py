@@ -20,9 +20,11 @@ from numpy.typing import NDArray
 from sim.registry import Registry
 
 __all__ = [
+    "BRIDGING_WINDOW",
     "DOMAINS",
     "EXTRA_METRICS",
     "OUTCOMES",
+    "TENSE",
     "CitizenMetric",
     "Outcome",
     "components",
@@ -57,6 +59,15 @@ class Outcome:
     domain: str | None = None
     anchor: tuple[float, float] | None = None
 
+
+#: Weeks over which a realised contact across groups counts as recent
+#: (``bridging_contact_recent``): a month.
+BRIDGING_WINDOW = 4
+#: Tension above which a neighbourhood counts as tense (``tense_neighbourhoods``): twice
+#: the level at which the default dynamics settle (about 0.2, docs/model.md section 8), so
+#: a neighbourhood is counted when a shock or sharply divided opinions have pushed it
+#: well past the usual; a judgement, not a measured threshold.
+TENSE = 0.4
 
 _RELATIONS = "cohesion_social_relations"
 _CONNECTED = "cohesion_connectedness"
@@ -125,6 +136,7 @@ OUTCOMES: dict[str, Outcome] = {
             domain=_RELATIONS,
             anchor=(1.0, 0.0),
         ),
+        Outcome("prejudice_sd", "Prejudice spread (sd over citizens)", "0-1", None),
         Outcome(
             "prejudice_muslims_mean",
             "Prejudice towards Muslims (mean, non-Muslims)",
@@ -141,6 +153,13 @@ OUTCOMES: dict[str, Outcome] = {
             anchor=(1.0, 0.0),
         ),
         Outcome("tension_max", "Most tense neighbourhood", "0-1", False),
+        Outcome(
+            "tense_neighbourhoods",
+            f"Tense neighbourhoods (tension above {TENSE})",
+            "neighbourhoods",
+            False,
+            "{:,.0f}",
+        ),
         Outcome(
             "participation",
             "Participation propensity (mean)",
@@ -159,6 +178,27 @@ OUTCOMES: dict[str, Outcome] = {
             component="bridging",
             domain=_RELATIONS,
             anchor=(0.0, 0.5),
+        ),
+        Outcome(
+            "bridging_contact_share",
+            "Met someone of another group this week (share)",
+            "share of citizens",
+            True,
+            "{:.1%}",
+        ),
+        Outcome(
+            "bridging_contacts",
+            "Citizens who met someone of another group this week",
+            "citizens",
+            True,
+            "{:,.0f}",
+        ),
+        Outcome(
+            "bridging_contact_recent",
+            f"Met someone of another group in the last {BRIDGING_WINDOW} weeks (share)",
+            "share of citizens",
+            True,
+            "{:.1%}",
         ),
         Outcome(
             "bubble_index",
