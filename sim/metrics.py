@@ -52,17 +52,21 @@ Measures (their labels, units and directions: :mod:`sim.outcomes`):
   the domains averaged:
 
   - social relations: bridging ties (0 -> 0, 0.5 or more -> 1; the Radar's social
-    networks), acceptance of diversity (1 - prejudice), open networks
-    (1 - max(bubble_index, 0));
+    networks), acceptance of diversity (1 - prejudice), contact across groups
+    (bridging_contact_recent, the share of citizens who met someone of another group
+    in the last 4 weeks; anchors 0 and 1). The bubble index is measured but is not in
+    the index: it was (as open networks, 1 - max(bubble_index, 0)) until a recommender
+    that rewires follows was seen to raise the index without anyone meeting anyone;
   - connectedness: political trust (trust_mean), and 1 - low_trust_share;
   - focus on the common good: civic participation, respect for social rules
     (1 - tension_mean), and 1 - polarization.
 
-  Covered of the Radar's nine dimensions: social networks, trust in people (only via
-  bridging ties, weakly: trust_people_share is measured but not in the index, so that
-  the index keeps its meaning), acceptance of diversity, trust in institutions, civic
-  participation, respect for social rules (as low tension). Not covered: identification
-  with the community, perception of fairness, solidarity and helpfulness.
+  Covered of the Radar's nine dimensions: social networks (ties and realised contact
+  across groups), trust in people (only via bridging ties, weakly: trust_people_share
+  is measured but not in the index, so that the index keeps its meaning), acceptance of
+  diversity, trust in institutions, civic participation, respect for social rules (as
+  low tension). Not covered: identification with the community, perception of
+  fairness, solidarity and helpfulness.
 """
 
 from __future__ import annotations

@@ -60,8 +60,10 @@ class Outcome:
     anchor: tuple[float, float] | None = None
 
 
-#: Weeks over which a realised contact across groups counts as recent
-#: (``bridging_contact_recent``): a month.
+#: Weeks over which a realised contact across groups counts for the cohesion index
+#: (``bridging_contact_recent``): a month, the usual "at least monthly" step of contact
+#: frequency questions, long enough that one weekly matching missed does not count as
+#: withdrawal, short enough that the index sees a change within a quarter.
 BRIDGING_WINDOW = 4
 #: Tension above which a neighbourhood counts as tense (``tense_neighbourhoods``): twice
 #: the level at which the default dynamics settle (about 0.2, docs/model.md section 8), so
@@ -193,21 +195,28 @@ OUTCOMES: dict[str, Outcome] = {
             True,
             "{:,.0f}",
         ),
+        # The index's contact component: anchors 0 (nobody met anyone of another group
+        # in the window) and 1 (everyone did), the share itself, unstretched. A
+        # judgement: no Dutch statistic of monthly contact across origins was found to
+        # set a "good" level (SCP, Dichter bij elkaar?, 2012: 56% of persons of Dutch
+        # origin had (almost) never contact in their free time with migrants, 2011).
+        # It replaces 1 - bubble_index, which a recommender rewiring follows could
+        # raise without anyone meeting anyone.
         Outcome(
             "bridging_contact_recent",
             f"Met someone of another group in the last {BRIDGING_WINDOW} weeks (share)",
             "share of citizens",
             True,
             "{:.1%}",
+            component="cross_group_contact",
+            domain=_RELATIONS,
+            anchor=(0.0, 1.0),
         ),
         Outcome(
             "bubble_index",
             "Bubble index (opinion-neighbour correlation)",
             "correlation -1 to 1",
             False,
-            component="open_networks",
-            domain=_RELATIONS,
-            anchor=(1.0, 0.0),
         ),
         Outcome(
             "polarization",
@@ -227,7 +236,7 @@ OUTCOMES: dict[str, Outcome] = {
 #: The cohesion index's domains and, in the order they are averaged, their components
 #: (each component's outcome names its domain; a test checks that the two agree).
 DOMAINS: dict[str, tuple[str, ...]] = {
-    _RELATIONS: ("bridging", "acceptance", "open_networks"),
+    _RELATIONS: ("bridging", "acceptance", "cross_group_contact"),
     _CONNECTED: ("institutional_trust", "few_distrustful"),
     _COMMON: ("participation", "low_tension", "depolarised"),
 }

@@ -234,13 +234,19 @@ def test_cohesion_index_from_its_anchors():
     contact = ([False, True, False, False], [False, True, True, False])
     got, _, _ = _metrics(pop, net, tension=[0.1], contact=contact)
     bridging = min(got["bridging_ties"] / 0.5, 1.0)
-    relations = (bridging + (1 - 0.3) + (1 - max(got["bubble_index"], 0.0))) / 3
+    met = 2 / 4  # the share with a realised contact in the window, anchors 0 and 1
+    relations = (bridging + (1 - 0.3) + met) / 3
     connected = (0.5 + (1 - got["low_trust_share"])) / 2
     common = (0.6 + (1 - 0.1) + (1 - got["polarization"])) / 3
     assert got["cohesion_social_relations"] == pytest.approx(100 * relations)
     assert got["cohesion_connectedness"] == pytest.approx(100 * connected)
     assert got["cohesion_common_good"] == pytest.approx(100 * common)
     assert got["cohesion_index"] == pytest.approx(100 * (relations + connected + common) / 3)
+    # the bubble index is measured but is no part of the index: the same index without
+    # any tie (bubble index 0), with the bridging component taken out by hand
+    alone, _, _ = _metrics(pop, _net(4), tension=[0.1], contact=contact)
+    assert alone["bubble_index"] == 0.0 and got["bubble_index"] != 0.0
+    assert alone["cohesion_social_relations"] == pytest.approx(100 * ((1 - 0.3) + met) / 3)
 
 
 def test_realised_contact_across_groups_by_hand():
