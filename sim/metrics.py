@@ -11,8 +11,22 @@ kinds of scope.
 Measures (their labels, units and directions: :mod:`sim.outcomes`):
 
 - ``trust_mean``, ``low_trust_share`` (political trust < 0.3), ``prejudice_mean``,
-  ``tension_mean`` (citizen-weighted mean of neighbourhood tension), ``tension_max``
-  (the most tense neighbourhood a citizen of the scope lives in), ``participation``;
+  ``prejudice_sd`` (its standard deviation over the scope's citizens, the unit in which
+  a change of prejudice is compared with its spread), ``tension_mean``
+  (citizen-weighted mean of neighbourhood tension), ``tension_max`` (the most tense
+  neighbourhood a citizen of the scope lives in), ``participation``;
+- ``tense_neighbourhoods``: the number of neighbourhoods with tension above
+  :data:`sim.outcomes.TENSE` (0.4) in which citizens of the scope live: for ``all`` and
+  a municipality, its tense neighbourhoods; for a group, education level, age band or
+  the vulnerable, the tense neighbourhoods where at least one of them lives (so these do
+  not add up to the total);
+- ``bridging_contact_share``, ``bridging_contacts``: the share and the number of the
+  scope's citizens who had a realised contact across groups this week: a favourable
+  (within-bound) encounter with a citizen of another group, or a mixed meeting an
+  intervention noted (``CohesionModel.note_bridging``). The count adds up over weeks
+  into the contacts that took place (a citizen counted once a week);
+- ``bridging_contact_recent``: the share with such a contact in the last
+  :data:`sim.outcomes.BRIDGING_WINDOW` (4) weeks, this one included;
 - ``trust_politics_share``, ``trust_rule_of_law_share``, ``trust_people_share``: the
   shares of citizens whose trust of that kind is above 0.5, the counterpart of CBS's
   "very much or fairly much" trust (sim/people.py);
@@ -38,17 +52,21 @@ Measures (their labels, units and directions: :mod:`sim.outcomes`):
   the domains averaged:
 
   - social relations: bridging ties (0 -> 0, 0.5 or more -> 1; the Radar's social
-    networks), acceptance of diversity (1 - prejudice), open networks
-    (1 - max(bubble_index, 0));
+    networks), acceptance of diversity (1 - prejudice), contact across groups
+    (bridging_contact_recent, the share of citizens who met someone of another group
+    in the last 4 weeks; anchors 0 and 1). The bubble index is measured but is not in
+    the index: it was (as open networks, 1 - max(bubble_index, 0)) until a recommender
+    that rewires follows was seen to raise the index without anyone meeting anyone;
   - connectedness: political trust (trust_mean), and 1 - low_trust_share;
   - focus on the common good: civic participation, respect for social rules
     (1 - tension_mean), and 1 - polarization.
 
-  Covered of the Radar's nine dimensions: social networks, trust in people (only via
-  bridging ties, weakly: trust_people_share is measured but not in the index, so that
-  the index keeps its meaning), acceptance of diversity, trust in institutions, civic
-  participation, respect for social rules (as low tension). Not covered: identification
-  with the community, perception of fairness, solidarity and helpfulness.
+  Covered of the Radar's nine dimensions: social networks (ties and realised contact
+  across groups), trust in people (only via bridging ties, weakly: trust_people_share
+  is measured but not in the index, so that the index keeps its meaning), acceptance of
+  diversity, trust in institutions, civic participation, respect for social rules (as
+  low tension). Not covered: identification with the community, perception of
+  fairness, solidarity and helpfulness.
 """
 
 from __future__ import annotations
@@ -60,7 +78,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from sim.network import Network
-from sim.outcomes import DOMAINS, OUTCOMES, components
+from sim.outcomes import DOMAINS, OUTCOMES, TENSE, components
 from sim.people import TRUSTING
 from sim.population import AGE_BANDS, EDUCATION, Population
 from sim.prefetch import PREFETCH_AHEAD, prefetch
@@ -75,6 +93,7 @@ __all__ = [
     "esteban_ray",
     "scope_means",
     "scope_sizes",
+    "tense_counts",
     "tie_stats",
 ]
 
@@ -352,7 +371,7 @@ def _tie_pass(
 #: The per-cell sums of compute_metrics, in the order _cell_sums returns them.
 _CELL_SUMS = (
     "cnt", "t", "low", "p", "here", "part", "cross", "deg", "has",
-    "xh", "mh", "xxh", "mmh", "xmh", "s1", "s2", "s3", "s4",
+    "xh", "mh", "xxh", "mmh", "xmh", "s1", "s2", "s3", "s4", "pp",
 )  # fmt: skip
 
 
@@ -374,7 +393,7 @@ def _cell_sums(
     Each sum adds its citizens in index order, as ``np.bincount`` does, so the values
     are those of one bincount per quantity.
     """
-    out = np.zeros((18, n_cells))
+    out = np.zeros((19, n_cells))
     tmax = np.zeros(n_cells)
     hist = np.zeros((n_cells, ER_BINS), dtype=np.int64)
     for i in range(x.shape[0]):
@@ -402,6 +421,7 @@ def _cell_sums(
         out[15, c] += x2
         out[16, c] += x2 * xi
         out[17, c] += x2 * x2
+        out[18, c] += p[i] * p[i]
         if here[i] > tmax[c]:
             tmax[c] = here[i]
         hist[c, min(int(xi * ER_BINS), ER_BINS - 1)] += 1
@@ -427,6 +447,31 @@ def scope_means(values: F64, scopes: Scopes) -> F64:
     return out
 
 
+def tense_counts(
+    scopes: Scopes, neighbourhood: NDArray[np.int32], tension_nb: F64, tense: float = TENSE
+) -> F64:
+    """Per scope: the neighbourhoods with tension above ``tense`` where its citizens live.
+
+    For ``all`` and a municipality this is the number of its tense neighbourhoods (with
+    residents); for a group, education level, age band or the vulnerable, the number of
+    tense neighbourhoods in which at least one of its citizens lives. Only the citizens
+    of tense neighbourhoods are looked at: their (cell, neighbourhood) pairs, then those
+    pairs' labels of each kind of scope.
+    """
+    out = np.zeros(len(scopes.names))
+    hot = tension_nb > tense
+    if not hot.any():
+        return out
+    who = np.flatnonzero(hot[neighbourhood])
+    n_nb = np.int64(tension_nb.shape[0])
+    pairs = np.unique(scopes.cell[who].astype(np.int64) * n_nb + neighbourhood[who])
+    cell_of, nb_of = np.divmod(pairs, n_nb)
+    for labels, k, off in scopes.kinds:
+        seen = np.unique(labels[cell_of] * n_nb + nb_of)
+        out[off : off + k] = np.bincount(seen // n_nb, minlength=k)
+    return out
+
+
 def compute_metrics(
     pop: Population,
     network: Network,
@@ -434,11 +479,16 @@ def compute_metrics(
     scopes: Scopes,
     ties: tuple[F64, F64, F64] | None = None,
     gov_position: float = 0.5,
+    contact: tuple[NDArray[np.bool_], NDArray[np.bool_]] | None = None,
+    tense: float = TENSE,
 ) -> F64:
     """All metrics for all scopes: an array of shape (len(METRICS), len(scopes.names)).
 
     ``ties`` is :func:`tie_stats` of the current state, if already computed;
-    ``gov_position`` the government's position (for ``dissatisfied_share``).
+    ``gov_position`` the government's position (for ``dissatisfied_share``);
+    ``contact`` the citizens with a realised contact across groups this week and within
+    the recent window (``CohesionModel.bridging_contact``; None: nobody);
+    ``tense`` the tension above which a neighbourhood counts as tense.
     """
     n_scopes = len(scopes.names)
     out = np.zeros((len(METRICS), n_scopes))
@@ -468,6 +518,10 @@ def compute_metrics(
     towards_cnt = np.bincount(cell, weights=not_muslim, minlength=n_cells)
     far = np.abs(x - gov_position) > pop.confidence
     trusting["dissatisfied_share"] = np.bincount(cell, weights=far, minlength=n_cells)
+    if contact is not None:
+        met_week, met_recent = contact
+        trusting["bridging_contact_share"] = np.bincount(cell, met_week, minlength=n_cells)
+        trusting["bridging_contact_recent"] = np.bincount(cell, met_recent, minlength=n_cells)
 
     for labels, k, off in scopes.kinds:
         sl = slice(off, off + k)
@@ -476,8 +530,14 @@ def compute_metrics(
         out[col["trust_mean"], sl] = _safe_div(q["t"], cnt)
         for name, per in trusting.items():
             out[col[name], sl] = _safe_div(_grouped(labels, k, per), cnt)
+        if contact is not None:  # a count, not a share
+            out[col["bridging_contacts"], sl] = _grouped(
+                labels, k, trusting["bridging_contact_share"]
+            )
         out[col["low_trust_share"], sl] = _safe_div(q["low"], cnt)
-        out[col["prejudice_mean"], sl] = _safe_div(q["p"], cnt)
+        pm = _safe_div(q["p"], cnt)
+        out[col["prejudice_mean"], sl] = pm
+        out[col["prejudice_sd"], sl] = np.sqrt(np.maximum(_safe_div(q["pp"], cnt) - pm * pm, 0.0))
         out[col["prejudice_muslims_mean"], sl] = _safe_div(
             _grouped(labels, k, towards_sum), _grouped(labels, k, towards_cnt)
         )
@@ -498,6 +558,7 @@ def compute_metrics(
         m = _safe_div(q["s1"], cnt)
         out[col["opinion_mean"], sl] = m
         out[col["opinion_sd"], sl] = np.sqrt(np.maximum(_safe_div(q["s2"], cnt) - m * m, 0.0))
+    out[col["tense_neighbourhoods"]] = tense_counts(scopes, pop.neighbourhood, tension_nb, tense)
     comp = {name: _scaled(out[col[m]], anchor) for name, (m, anchor) in COMPONENTS.items()}
     for domain, parts in DOMAINS.items():
         out[col[domain]] = 100.0 * np.mean([comp[c] for c in parts], axis=0)

@@ -57,7 +57,7 @@ from sim.metrics import (
     tie_stats,
 )
 from sim.network import Network, build_network
-from sim.outcomes import EXTRA_METRICS
+from sim.outcomes import BRIDGING_WINDOW, EXTRA_METRICS
 from sim.population import Population, build_population
 from sim.progress import progress_bar
 from sim.shocks import build_future
@@ -77,6 +77,9 @@ __all__ = ["CohesionModel"]
 _log = logging.getLogger("cohesion_sim")
 
 F64 = NDArray[np.float64]
+
+#: ``bridging_last`` of a citizen who has had no realised contact across groups yet.
+NEVER = -(2**30)
 
 
 class CohesionModel(mesa.Model):
@@ -102,6 +105,10 @@ class CohesionModel(mesa.Model):
         future: the run's future, its shocks on the event schedule (sim/shocks/).
         policy: the run's policy, its interventions as agents (sim/interventions/).
         events: event rows (step, metric, scope, value) logged so far.
+        weeks_run: weeks run so far, the burn-in's included (week 0 of a run with a
+            burn-in of B weeks is week B here).
+        bridging_last: per citizen, the last week (of ``weeks_run``) in which it had a
+            realised contact across groups (:meth:`note_bridging`), or ``NEVER``.
     """
 
     def __init__(
@@ -151,6 +158,8 @@ class CohesionModel(mesa.Model):
         self.extra_metrics = dict(EXTRA_METRICS)  # as registered when the model is built
         self.metric_names: tuple[str, ...] = (*METRICS, *self.extra_metrics)
         self.events: list[Event] = []
+        self.weeks_run = 0
+        self.bridging_last: NDArray[np.int32] = np.full(pop.size, NEVER, dtype=np.int32)
 
         if start is None:
             for _ in progress_bar(range(run_cfg.burn_in), "burn-in", "week", enabled=progress):
@@ -160,6 +169,9 @@ class CohesionModel(mesa.Model):
             self.government.position = float(start.meta["government_position"])
             self.streams.set_state(start.meta["streams"])
             self.counters.update(start.meta["counters"])
+            self.weeks_run = int(start.meta.get("weeks_run", 0))
+            if "bridging_last" in start.arrays:  # states saved before it was kept: none
+                self.bridging_last[:] = start.arrays["bridging_last"]
         self.record_steps = self._record_steps()
         self.records = np.zeros(
             (len(self.record_steps), len(self.metric_names), len(self.scopes.names))
@@ -187,6 +199,7 @@ class CohesionModel(mesa.Model):
 
     def week(self) -> None:
         """One week: institutions act, citizens meet, the rules run."""
+        self.weeks_run += 1
         self.agents.do("step")  # government, municipalities, intervention teams
         self._ties = None
         check_state(self, "an intervention or shock")
@@ -288,6 +301,7 @@ class CohesionModel(mesa.Model):
         """
         cfg, p = self.cfg.dynamics.prejudice, self.population
         hit = cross_group_contacts(p.group, p.confidence, encounters, p.size)
+        self.note_bridging(hit)
         here = self.tension[p.neighbourhood]
         if self.cfg.dynamics.trust.enabled:
             people_trust(p.trust_people, p.trust_people_base, hit, here, self.cfg.dynamics.trust)
@@ -338,6 +352,24 @@ class CohesionModel(mesa.Model):
     def mayor_capacity(self) -> F64:
         """The mayors' de-escalation capacity per municipality."""
         return np.array([m.mayor_capacity for m in self.municipalities])
+
+    def note_bridging(self, who: NDArray[np.bool_] | NDArray[np.integer]) -> None:
+        """Record that ``who`` (a mask or indices) had a realised contact across groups.
+
+        The encounters' favourable contacts with another group are noted each week
+        (:meth:`update_prejudice`); an intervention that brings citizens of different
+        groups together (a mixed table of a dialogue session) notes its participants
+        too, in the week it acts. The metrics read it (:meth:`bridging_contact`).
+        """
+        self.bridging_last[who] = self.weeks_run
+
+    def bridging_contact(self) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+        """Who had a realised contact across groups: (this week, in the recent window).
+
+        The window is the last ``BRIDGING_WINDOW`` weeks, this one included.
+        """
+        since = self.weeks_run - self.bridging_last
+        return since == 0, since < BRIDGING_WINDOW
 
     def tie_stats(self) -> tuple[F64, F64, F64]:
         """Per citizen: ties, ties to other groups, mean opinion of ties (once per week)."""
@@ -407,6 +439,7 @@ class CohesionModel(mesa.Model):
             self.scopes,
             self.tie_stats(),
             gov_position=self.government.position,
+            contact=self.bridging_contact(),
         )
         for j, metric in enumerate(self.extra_metrics.values(), start=built_in):
             values = np.asarray(metric.values(self), dtype=np.float64)

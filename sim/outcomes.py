@@ -20,9 +20,11 @@ from numpy.typing import NDArray
 from sim.registry import Registry
 
 __all__ = [
+    "BRIDGING_WINDOW",
     "DOMAINS",
     "EXTRA_METRICS",
     "OUTCOMES",
+    "TENSE",
     "CitizenMetric",
     "Outcome",
     "components",
@@ -57,6 +59,17 @@ class Outcome:
     domain: str | None = None
     anchor: tuple[float, float] | None = None
 
+
+#: Weeks over which a realised contact across groups counts for the cohesion index
+#: (``bridging_contact_recent``): a month, the usual "at least monthly" step of contact
+#: frequency questions, long enough that one weekly matching missed does not count as
+#: withdrawal, short enough that the index sees a change within a quarter.
+BRIDGING_WINDOW = 4
+#: Tension above which a neighbourhood counts as tense (``tense_neighbourhoods``): twice
+#: the level at which the default dynamics settle (about 0.2, docs/model.md section 8), so
+#: a neighbourhood is counted when a shock or sharply divided opinions have pushed it
+#: well past the usual; a judgement, not a measured threshold.
+TENSE = 0.4
 
 _RELATIONS = "cohesion_social_relations"
 _CONNECTED = "cohesion_connectedness"
@@ -125,6 +138,7 @@ OUTCOMES: dict[str, Outcome] = {
             domain=_RELATIONS,
             anchor=(1.0, 0.0),
         ),
+        Outcome("prejudice_sd", "Prejudice spread (sd over citizens)", "0-1", None),
         Outcome(
             "prejudice_muslims_mean",
             "Prejudice towards Muslims (mean, non-Muslims)",
@@ -141,6 +155,13 @@ OUTCOMES: dict[str, Outcome] = {
             anchor=(1.0, 0.0),
         ),
         Outcome("tension_max", "Most tense neighbourhood", "0-1", False),
+        Outcome(
+            "tense_neighbourhoods",
+            f"Tense neighbourhoods (tension above {TENSE})",
+            "neighbourhoods",
+            False,
+            "{:,.0f}",
+        ),
         Outcome(
             "participation",
             "Participation propensity (mean)",
@@ -161,13 +182,41 @@ OUTCOMES: dict[str, Outcome] = {
             anchor=(0.0, 0.5),
         ),
         Outcome(
+            "bridging_contact_share",
+            "Met someone of another group this week (share)",
+            "share of citizens",
+            True,
+            "{:.1%}",
+        ),
+        Outcome(
+            "bridging_contacts",
+            "Citizens who met someone of another group this week",
+            "citizens",
+            True,
+            "{:,.0f}",
+        ),
+        # The index's contact component: anchors 0 (nobody met anyone of another group
+        # in the window) and 1 (everyone did), the share itself, unstretched. A
+        # judgement: no Dutch statistic of monthly contact across origins was found to
+        # set a "good" level (SCP, Dichter bij elkaar?, 2012: 56% of persons of Dutch
+        # origin had (almost) never contact in their free time with migrants, 2011).
+        # It replaces 1 - bubble_index, which a recommender rewiring follows could
+        # raise without anyone meeting anyone.
+        Outcome(
+            "bridging_contact_recent",
+            f"Met someone of another group in the last {BRIDGING_WINDOW} weeks (share)",
+            "share of citizens",
+            True,
+            "{:.1%}",
+            component="cross_group_contact",
+            domain=_RELATIONS,
+            anchor=(0.0, 1.0),
+        ),
+        Outcome(
             "bubble_index",
             "Bubble index (opinion-neighbour correlation)",
             "correlation -1 to 1",
             False,
-            component="open_networks",
-            domain=_RELATIONS,
-            anchor=(1.0, 0.0),
         ),
         Outcome(
             "polarization",
@@ -187,7 +236,7 @@ OUTCOMES: dict[str, Outcome] = {
 #: The cohesion index's domains and, in the order they are averaged, their components
 #: (each component's outcome names its domain; a test checks that the two agree).
 DOMAINS: dict[str, tuple[str, ...]] = {
-    _RELATIONS: ("bridging", "acceptance", "open_networks"),
+    _RELATIONS: ("bridging", "acceptance", "cross_group_contact"),
     _CONNECTED: ("institutional_trust", "few_distrustful"),
     _COMMON: ("participation", "low_tension", "depolarised"),
 }

@@ -71,6 +71,7 @@ def capture(model: CohesionModel) -> StartState:
             if v is not None:
                 arrays[f"{name}.{f}"] = v.copy()
     arrays["tension"] = model.tension.copy()
+    arrays["bridging_last"] = model.bridging_last.copy()
     meta = {
         "group_names": list(model.population.group_names),
         "municipality_codes": list(model.population.municipality_codes),
@@ -79,6 +80,7 @@ def capture(model: CohesionModel) -> StartState:
         "government_position": model.government.position,
         "streams": model.streams.state(),
         "counters": dict(model.counters),
+        "weeks_run": model.weeks_run,
     }
     return StartState(arrays, meta)
 

@@ -74,10 +74,12 @@ def _net(n, offline=(), online=()):
     return Network(symmetric_layer(*ends(offline), n), directed_layer(*ends(online), n))
 
 
-def _metrics(pop, net, tension=None):
+def _metrics(pop, net, tension=None, contact=None):
     scopes = Scopes.of(pop)
     t = np.zeros(pop.n_neighbourhoods) if tension is None else np.asarray(tension, float)
-    out = compute_metrics(pop, net, t, scopes)
+    if contact is not None:
+        contact = tuple(np.asarray(c, bool) for c in contact)
+    out = compute_metrics(pop, net, t, scopes, contact=contact)
     return {m: out[i, scopes.names.index("all")] for i, m in enumerate(METRICS)}, out, scopes
 
 
@@ -228,15 +230,79 @@ def test_cohesion_index_from_its_anchors():
     x = [0.1, 0.3, 0.6, 0.9]
     pop = _pop(x, group=[0, 0, 1, 1], trust=[0.2, 0.4, 0.6, 0.8], prejudice=[0.3] * 4)
     net = _net(4, offline=[(0, 1), (1, 2), (2, 3)])
-    got, _, _ = _metrics(pop, net, tension=[0.1])
+    # citizens 1 and 2 met across groups within the window (1 this very week)
+    contact = ([False, True, False, False], [False, True, True, False])
+    got, _, _ = _metrics(pop, net, tension=[0.1], contact=contact)
     bridging = min(got["bridging_ties"] / 0.5, 1.0)
-    relations = (bridging + (1 - 0.3) + (1 - max(got["bubble_index"], 0.0))) / 3
+    met = 2 / 4  # the share with a realised contact in the window, anchors 0 and 1
+    relations = (bridging + (1 - 0.3) + met) / 3
     connected = (0.5 + (1 - got["low_trust_share"])) / 2
     common = (0.6 + (1 - 0.1) + (1 - got["polarization"])) / 3
     assert got["cohesion_social_relations"] == pytest.approx(100 * relations)
     assert got["cohesion_connectedness"] == pytest.approx(100 * connected)
     assert got["cohesion_common_good"] == pytest.approx(100 * common)
     assert got["cohesion_index"] == pytest.approx(100 * (relations + connected + common) / 3)
+    # the bubble index is measured but is no part of the index: the same index without
+    # any tie (bubble index 0), with the bridging component taken out by hand
+    alone, _, _ = _metrics(pop, _net(4), tension=[0.1], contact=contact)
+    assert alone["bubble_index"] == 0.0 and got["bubble_index"] != 0.0
+    assert alone["cohesion_social_relations"] == pytest.approx(100 * ((1 - 0.3) + met) / 3)
+
+
+def test_realised_contact_across_groups_by_hand():
+    pop = _pop([0.5] * 5, group=[0, 0, 1, 1, 1], debt=[1, 0, 0, 1, 0])
+    week = [True, False, True, False, False]
+    recent = [True, True, True, False, False]
+    got, out, scopes = _metrics(pop, _net(5), contact=(week, recent))
+    assert got["bridging_contact_share"] == pytest.approx(2 / 5)
+    assert got["bridging_contacts"] == 2.0
+    assert got["bridging_contact_recent"] == pytest.approx(3 / 5)
+    col = {s: i for i, s in enumerate(scopes.names)}
+    share, count, recent_row = (
+        METRICS.index(m)
+        for m in ("bridging_contact_share", "bridging_contacts", "bridging_contact_recent")
+    )
+    assert out[share, col["group:a"]] == pytest.approx(1 / 2)
+    assert out[count, col["group:b"]] == 1.0
+    assert out[recent_row, col["group:a"]] == pytest.approx(1.0)
+    assert out[recent_row, col["group:b"]] == pytest.approx(1 / 3)
+    assert out[count, col["vulnerable:yes"]] == 1.0  # citizens 0 (met) and 3 (not)
+    none, _, _ = _metrics(pop, _net(5))  # nobody known to have met
+    assert none["bridging_contacts"] == none["bridging_contact_recent"] == 0.0
+
+
+def test_prejudice_spread_is_the_population_sd():
+    p = [0.1, 0.2, 0.4, 0.7]
+    got, out, scopes = _metrics(_pop([0.5] * 4, group=[0, 1, 0, 1], prejudice=p), _net(4))
+    mean = sum(p) / 4
+    assert got["prejudice_sd"] == pytest.approx((sum((v - mean) ** 2 for v in p) / 4) ** 0.5)
+    col = scopes.names.index("group:a")  # 0.1 and 0.4: sd 0.15
+    assert out[METRICS.index("prejudice_sd"), col] == pytest.approx(0.15)
+
+
+def test_tense_neighbourhoods_counted_per_place_and_where_a_scope_lives():
+    # two municipalities: 0 has neighbourhoods 0, 1, 2; 1 has 3 and 4 (4 without anyone)
+    nb = [0, 0, 1, 2, 3, 3]
+    base = _pop([0.5] * 6, group=[0, 1, 0, 0, 1, 0], debt=[0, 1, 0, 0, 0, 0])
+    pop = Population(
+        **{
+            **{f: getattr(base, f) for f in base.__dataclass_fields__},
+            "municipality": np.array([0, 0, 0, 0, 1, 1], np.int32),
+            "neighbourhood": np.array(nb, np.int32),
+            "neighbourhood_municipality": np.array([0, 0, 0, 1, 1], np.int32),
+        }
+    )
+    tension = [0.5, 0.41, 0.4, 0.9, 0.95]  # 0.4 itself is not tense; 4 has no residents
+    got, out, scopes = _metrics(pop, _net(6), tension=tension)
+    row = METRICS.index("tense_neighbourhoods")
+    by = dict(zip(scopes.names, out[row], strict=True))
+    assert got["tense_neighbourhoods"] == 3.0  # 0, 1 and 3
+    assert by["municipality:0"] == 2.0 and by["municipality:1"] == 1.0
+    assert by["group:a"] == 3.0  # citizens 0 (nb 0), 2 (nb 1), 5 (nb 3); 3 lives in 2
+    assert by["group:b"] == 2.0  # citizens 1 (nb 0), 4 (nb 3)
+    assert by["vulnerable:yes"] == 1.0  # citizen 1, in neighbourhood 0
+    calm, _, _ = _metrics(pop, _net(6), tension=[0.1] * 5)
+    assert calm["tense_neighbourhoods"] == 0.0
 
 
 def test_the_outcome_table_declares_every_metric_and_its_domains_agree():

@@ -265,7 +265,42 @@ def test_the_burn_in_runs_the_same_week_as_the_horizon():
     np.testing.assert_array_equal(a.population.opinion, b.population.opinion)
     np.testing.assert_array_equal(a.population.trust, b.population.trust)
     assert a.government.position == b.government.position
+    assert a.weeks_run == b.weeks_run == 15
+    np.testing.assert_array_equal(a.bridging_last, b.bridging_last)
     # and the government moves during the burn-in
     still = api.run(small("burn_in=6", "steps=0", "seed=5", "dynamics.trust.responsiveness=0"))
     moved = api.run(small("burn_in=6", "steps=0", "seed=5"))
     assert still.model.government.position != moved.model.government.position
+
+
+def test_realised_contact_across_groups_is_recorded_each_week_and_kept_in_a_start_state():
+    from sim.dynamics.prejudice import cross_group_contacts
+    from sim.run import run, start_state
+
+    cfg = small("burn_in=5", "steps=6", "seed=3")
+    model = CohesionModel(cfg)
+    seen = []
+    meet = model.meet
+
+    def meet_and_see():  # the week's favourable contacts across groups, found again
+        encounters = meet()
+        p = model.population
+        seen.append(cross_group_contacts(p.group, p.confidence, encounters, p.size))
+        return encounters
+
+    model.meet = meet_and_see
+    model.step()
+    model.step()
+    this_week, recent = model.bridging_contact()
+    np.testing.assert_array_equal(this_week, seen[-1])
+    np.testing.assert_array_equal(recent[seen[-1] | seen[-2]], True)
+    # an intervention notes its participants in the week it acts
+    model.note_bridging(np.array([0, 1]))
+    assert model.bridging_contact()[0][[0, 1]].all()
+    # a run from the state after the burn-in records what the full run records
+    ts = run(cfg).timeseries.to_pandas()
+    from_start = run(cfg, start=start_state(cfg)).timeseries.to_pandas()
+    pd.testing.assert_frame_equal(ts, from_start)
+    share = ts[(ts.metric == "bridging_contact_share") & (ts.scope == "all")]["value"]
+    recent_share = ts[(ts.metric == "bridging_contact_recent") & (ts.scope == "all")]["value"]
+    assert (share > 0).all() and (recent_share.to_numpy() >= share.to_numpy()).all()

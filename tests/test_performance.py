@@ -45,7 +45,7 @@ def _esteban_ray(x):
     return er / (2 * 0.5**2.6 * 0.5 * 0.9)
 
 
-def _direct(model, mask):
+def _direct(model, mask, tense):
     """Every metric of one scope, straight from its definition (sim/metrics.py's docstring)."""
     pop, net = model.population, model.network
     x, t = pop.opinion, pop.trust
@@ -60,6 +60,8 @@ def _direct(model, mask):
     with_ties = idx[deg > 0]
     tie_mean = np.array([x[ties[i]].mean() for i in with_ties])
     xs = x[idx]
+    since = model.weeks_run - model.bridging_last[idx]  # weeks since a realised contact
+    nb = pop.neighbourhood[idx]
     v = {
         "trust_mean": t[idx].mean(),
         "low_trust_share": (t[idx] < 0.3).mean(),
@@ -70,11 +72,16 @@ def _direct(model, mask):
             np.abs(x[idx] - model.government.position) > pop.confidence[idx]
         ).mean(),
         "prejudice_mean": pop.prejudice[idx].mean(),
+        "prejudice_sd": pop.prejudice[idx].std(),
         "prejudice_muslims_mean": (
             pop.prejudice_muslims[idx][~pop.muslim[idx]].mean() if (~pop.muslim[idx]).any() else 0.0
         ),
         "tension_mean": here[idx].mean(),
         "tension_max": here[idx].max(),
+        "tense_neighbourhoods": len({int(k) for k in nb if model.tension[k] > tense}),
+        "bridging_contact_share": (since == 0).mean(),
+        "bridging_contacts": (since == 0).sum(),
+        "bridging_contact_recent": (since < 4).mean(),
         "participation": pop.participation[idx].mean(),
         "bridging_ties": cross.sum() / deg.sum() if deg.sum() else 0.0,
         "polarization": _esteban_ray(xs),
@@ -114,8 +121,16 @@ def test_grouped_metrics_equal_their_definitions_scope_by_scope():
     for _ in range(3):
         model.step()
     pop = model.population
+    # a threshold that some neighbourhoods pass after a few weeks, so the count is tested
+    tense = float(np.median(model.tension))
     got = compute_metrics(
-        pop, model.network, model.tension, model.scopes, gov_position=model.government.position
+        pop,
+        model.network,
+        model.tension,
+        model.scopes,
+        gov_position=model.government.position,
+        contact=model.bridging_contact(),
+        tense=tense,
     )
     masks = {"all": np.ones(pop.size, bool)}
     masks |= {f"municipality:{m}": pop.municipality == m for m in range(pop.n_municipalities)}
@@ -125,7 +140,7 @@ def test_grouped_metrics_equal_their_definitions_scope_by_scope():
     masks["vulnerable:yes"] = pop.vulnerable
     assert set(masks) <= set(model.scopes.names)
     for scope, mask in masks.items():
-        want = _direct(model, mask)
+        want = _direct(model, mask, tense)
         col = model.scopes.names.index(scope)
         for r, metric in enumerate(METRICS):
             assert got[r, col] == pytest.approx(want[metric], rel=1e-9, abs=1e-12), (
