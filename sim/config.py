@@ -402,8 +402,10 @@ class UncertaintyConfig:
         params: config key (dotted) -> [low, high], e.g.
             ``dynamics.trust.bad_effect: [0.04, 0.12]``.
         intervention_effects: also sample every effect parameter of the run's
-            interventions across the uncertainty range its kind declares
-            (``params`` wins for a key given in both).
+            interventions from the prior its kind declares (``params`` wins for a key
+            given in both).
+        intervention_costs: also sample each intervention's unit cost from its kind's
+            cost prior.
         samples: points in the design (0: no sampling).
         sample: the point this run uses (0 to samples - 1).
         design_seed: seed of the design (>= 0).
@@ -411,6 +413,7 @@ class UncertaintyConfig:
 
     params: dict[str, list[Any]] = field(default_factory=dict)
     intervention_effects: bool = False
+    intervention_costs: bool = False
     samples: int = 0
     sample: int = 0
     design_seed: int = 0

@@ -3,7 +3,10 @@
 Each intervention or shock kind declares its effect parameters as data: a
 :class:`Param` per name with its default (per mode where the kind has modes), the range
 over which it is uncertain (for sensitivity and robustness sweeps), the hard bounds a
-config value must respect, and the source of the default. A policy or scenario file
+config value must respect, and the source of the default. Together they are a prior
+(:meth:`Param.prior`): the default is its median and the range its 90% interval, with
+``basis`` saying whether it rests on pooled studies (``evidence``, docs/evidence.md), on
+studies of a related lever (``proxy``) or on a stated judgement. A policy or scenario file
 sets only the parameters it changes; :func:`resolve` fills in the rest and refuses
 unknown names or values out of bounds with a :class:`~sim.config.ConfigError`.
 """
@@ -15,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sim.config import ConfigError
+from sim.evidence import Prior
 
 __all__ = ["Param", "resolve"]
 
@@ -33,6 +37,8 @@ class Param:
         source: where the default comes from ("assumption: ..." if it is one).
         doc: what the parameter means, with its unit.
         integer: whether the value is a whole number (a count of weeks or people).
+        basis: ``evidence``, ``proxy`` or ``judgement`` (what the default rests on), or
+            one per mode.
     """
 
     default: Value
@@ -42,6 +48,7 @@ class Param:
     source: str = ""
     doc: str = ""
     integer: bool = False
+    basis: str | Mapping[str, str] = "judgement"
 
     @staticmethod
     def _pick(v: Value, mode: str) -> float:
@@ -54,6 +61,12 @@ class Param:
     def range(self, mode: str) -> tuple[float, float]:
         """The uncertainty range in ``mode``."""
         return self._pick(self.low, mode), self._pick(self.high, mode)
+
+    def prior(self, mode: str) -> Prior:
+        """The prior in ``mode``: median the default, 90% interval the range."""
+        low, high = self.range(mode)
+        basis = self.basis if isinstance(self.basis, str) else self.basis[mode]
+        return Prior(self.value(mode), low, high, self.bounds, basis, self.source)
 
 
 def resolve(

@@ -20,9 +20,11 @@ which policy a run has. Values are mapped linearly to
 [low, high]; a parameter whose current value is an integer is rounded.
 
 With ``intervention_effects: true``, every effect parameter of the run's interventions
-is sampled too, across the uncertainty range its kind declares
-(:func:`sim.interventions.uncertainties`); a key also given in ``params`` takes the range
-given there.
+is sampled too, from the prior its kind declares (:meth:`sim.params.Param.prior`: the
+design's uniform number is mapped through the prior's quantile function, so the sample
+follows the prior, not a uniform range); a key also given in ``params`` takes the range
+given there, uniformly. With ``intervention_costs: true``, each intervention's unit cost
+is sampled from its kind's cost prior the same way.
 
 The values are applied to the typed config before its ranges are checked
 (:func:`sim.prepare.prepare` calls :func:`apply_uncertainty`). The intervention kinds
@@ -47,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import ConfigError, RunConfig, UncertaintyConfig
+from sim.evidence import Prior
 
 __all__ = [
     "Range",
@@ -54,6 +57,7 @@ __all__ = [
     "check_uncertainty",
     "design_column",
     "latin_hypercube",
+    "registered_costs",
     "registered_ranges",
     "uncertainty_values",
 ]
@@ -100,10 +104,11 @@ def check_uncertainty(u: UncertaintyConfig) -> None:
         raise ConfigError("uncertainty.samples", f"must be an integer >= 0, got {u.samples!r}")
     if u.design_seed < 0:
         raise ConfigError("uncertainty.design_seed", f"must be at least 0, got {u.design_seed}")
-    if (u.params or u.intervention_effects) and u.samples < 1:
+    if (u.params or u.intervention_effects or u.intervention_costs) and u.samples < 1:
         raise ConfigError(
             "uncertainty.samples",
-            "must be at least 1 when uncertainty.params or intervention_effects is given",
+            "must be at least 1 when uncertainty.params, intervention_effects or "
+            "intervention_costs is given",
         )
     if u.samples and not 0 <= u.sample < u.samples:
         raise ConfigError(
@@ -126,9 +131,18 @@ def _skipped(parts: list[str], depth: int) -> bool:
 
 
 def _set(
-    cfg: RunConfig, key: str, unit: float, low: float, high: float, integer: bool = False
+    cfg: RunConfig,
+    key: str,
+    unit: float,
+    low: float,
+    high: float,
+    integer: bool = False,
+    prior: Prior | None = None,
 ) -> float | None:
-    """Set ``key`` in cfg to low + unit * (high - low); the value set, or None if skipped."""
+    """Set ``key`` in cfg to its value at ``unit``; the value set, or None if skipped.
+
+    The value is the prior's quantile at ``unit``, or low + unit * (high - low).
+    """
     parts = key.split(".")
     node: Any = cfg
     for depth, part in enumerate(parts):
@@ -167,7 +181,9 @@ def _set(
             raise ConfigError(
                 f"uncertainty.params.{key}", f"must name a number in the config, got {current!r}"
             )
-        value: float = low + unit * (high - low)
+        value: float = (
+            float(prior.quantile(unit)) if prior is not None else low + unit * (high - low)
+        )
         if integer or (isinstance(current, int) and not isinstance(current, bool)):
             value = round(value)
         if is_dataclass(node):
@@ -180,12 +196,17 @@ def _set(
 
 @dataclass(frozen=True)
 class Range:
-    """An uncertain parameter: its range, whether it is whole, and its design column."""
+    """An uncertain parameter: its range, whether it is whole, and its design column.
+
+    With a ``prior``, a design's uniform number is mapped through the prior's quantile
+    function (the range is then its 90% interval); without one, linearly onto the range.
+    """
 
     low: float
     high: float
     integer: bool
     column: str
+    prior: Prior | None = None
 
 
 def registered_ranges(cfg: RunConfig, kinds: Mapping[str, Any]) -> dict[str, Range]:
@@ -212,7 +233,22 @@ def registered_ranges(cfg: RunConfig, kinds: Mapping[str, Any]) -> dict[str, Ran
         for pname, spec in cls.params.items():
             low, high = spec.range(mode)
             key = f"policy.interventions.{name}.effect.{pname}"
-            out[key] = Range(low, high, spec.integer, f"{iv.kind}:{mode}.{pname}")
+            column = f"{iv.kind}:{mode}.{pname}"
+            out[key] = Range(low, high, spec.integer, column, spec.prior(mode))
+    return out
+
+
+def registered_costs(cfg: RunConfig, kinds: Mapping[str, Any]) -> dict[str, Range]:
+    """The prior of each intervention's unit cost (design column ``<kind>:<mode>.unit_cost``)."""
+    out: dict[str, Range] = {}
+    for name, iv in cfg.policy.interventions.items():
+        cls = kinds.get(iv.kind)
+        if cls is None:
+            continue
+        mode = iv.mode or cls.modes[0]
+        prior = cls.unit_cost_prior(mode)
+        key = f"policy.interventions.{name}.unit_cost"
+        out[key] = Range(prior.low, prior.high, False, f"{iv.kind}:{mode}.unit_cost", prior)
     return out
 
 
@@ -222,6 +258,8 @@ def _apply(cfg: RunConfig, kinds: Mapping[str, Any]) -> tuple[RunConfig, dict[st
     ranges: dict[str, Range] = {}
     if u.intervention_effects and u.samples:
         ranges.update(registered_ranges(cfg, kinds))
+    if u.intervention_costs and u.samples:
+        ranges.update(registered_costs(cfg, kinds))
     for key, (low, high) in u.params.items():
         integer = ranges[key].integer if key in ranges else False
         ranges[key] = Range(float(low), float(high), integer, key)
@@ -231,7 +269,7 @@ def _apply(cfg: RunConfig, kinds: Mapping[str, Any]) -> tuple[RunConfig, dict[st
     applied: dict[str, float] = {}
     for key, r in ranges.items():
         unit = design_column(u.design_seed, u.samples, r.column)[u.sample]
-        value = _set(out, key, unit, r.low, r.high, r.integer)
+        value = _set(out, key, unit, r.low, r.high, r.integer, r.prior)
         if value is not None:
             applied[key] = value
     return out, applied

@@ -81,3 +81,41 @@ def test_deep_canvassing_prior_from_the_studies_by_simulation():
     at_median = deep_canvassing_d(prior.median, town)
     assert pooled.low <= at_median <= pooled.high, (at_median, pooled)
     assert deep_canvassing_d(0.28, town) > pooled.pred_high  # the test can fail
+
+
+def test_sampled_effects_and_costs_follow_their_priors():
+    """Over a design of 200 points, deep canvassing's k and its unit cost are spread as
+    their priors say (a Latin hypercube puts one point in each 0.5% stratum)."""
+    from sim import api
+    from sim.prepare import prepare
+    from sim.uncertainty import uncertainty_values
+
+    base = [
+        "policy=deep_canvassing",
+        "population=synthetic",
+        "population.size=200",
+        "uncertainty.intervention_effects=true",
+        "uncertainty.intervention_costs=true",
+        "uncertainty.samples=200",
+    ]
+    cfg = prepare(api.compose(base))
+    prior = INTERVENTIONS["canvassing"].params["prejudice_effect"].prior("deep")
+    cost = INTERVENTIONS["canvassing"].unit_cost_prior("deep")
+    ks, costs = [], []
+    for i in range(200):
+        cfg.uncertainty.sample = i
+        values = uncertainty_values(cfg, INTERVENTIONS)
+        ks.append(values["policy.interventions.canvassing.effect.prejudice_effect"])
+        costs.append(values["policy.interventions.canvassing.unit_cost"])
+    q = np.quantile(ks, [0.05, 0.5, 0.95])
+    assert q == pytest.approx([prior.low, prior.median, prior.high], abs=0.01)
+    assert np.mean(np.array(ks) < 0) == pytest.approx(_below_zero(prior), abs=0.02)  # harm
+    assert np.quantile(costs, 0.5) == pytest.approx(cost.median, rel=0.03)
+    assert min(costs) > 0
+
+
+def _below_zero(prior: Prior) -> float:
+    from statistics import NormalDist
+
+    lo, _ = prior.spreads
+    return NormalDist().cdf((0 - prior.median) / lo)

@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.config import InterventionConfig, RunConfig
+from sim.evidence import Prior
 from sim.interventions.target import select
 from sim.params import Param, resolve
 
@@ -95,6 +96,14 @@ class Intervention(mesa.Agent):
     unit: ClassVar[str] = "contact"
     default_unit_cost: ClassVar[float | Mapping[str, float]] = 1.0
     unit_cost_source: ClassVar[str] = ""
+    #: The unit cost's 90% interval as factors on the default (cost_reason says why).
+    cost_range: ClassVar[tuple[float, float]] = (0.6, 2.0)
+    cost_reason: ClassVar[str] = (
+        "judgement: a civil servant's hour costs about EUR 50 to 160 with overheads "
+        "(the government's tariffs were not read here), and how long a unit takes, with "
+        "doors not opened and invitations declined, is itself uncertain; skewed upwards "
+        "as cost estimates of new programmes are"
+    )
 
     def __init__(
         self, model: CohesionModel, name: str, cfg: InterventionConfig, budget: float
@@ -129,6 +138,17 @@ class Intervention(mesa.Agent):
         """The default euros per unit in ``mode``."""
         c = cls.default_unit_cost
         return float(c[mode]) if isinstance(c, Mapping) else float(c)
+
+    @classmethod
+    def unit_cost_prior(cls, mode: str) -> Prior:
+        """The prior of the unit cost in ``mode``.
+
+        The default is its median and ``cost_range`` times it its 90% interval (a
+        judgement until tariffs are read, docs/evidence.md).
+        """
+        cost = cls.unit_cost_for(mode)
+        low, high = cls.cost_range
+        return Prior(cost, low * cost, high * cost, (0.0, math.inf), "judgement", cls.cost_reason)
 
     @classmethod
     def check(cls, key: str, cfg: InterventionConfig, run: RunConfig) -> None:

@@ -12,25 +12,30 @@ citizen's dispositional level only slowly, so the change lasts for months.
 
 Defaults: persuasion s = 0, as Kalla & Broockman (2018) find in 49 field experiments
 that the best estimate of the persuasive effect of campaign contact in general
-elections is zero. The deep-mode k is the value for which a simulated version of
-Broockman & Kalla's (2016) randomised trial (canvass a random half of a sample; compare
-feeling thermometers, 100 (1 - p), a week and three months later) gives the about 10
-thermometer points they report, lasting three months (:mod:`sim.analysis.studies`,
-tests/test_interventions.py). Standard mode does not address prejudice (k = 0).
+elections is zero. The deep-mode k is the median of its prior, derived from the studies
+(docs/evidence.md, :mod:`sim.analysis.evidence`): the random-effects pool of Broockman &
+Kalla (2016) and the three experiments of Kalla & Broockman (2020) gives d = 0.115 three
+to four months on, and k is the value at which a simulated version of their trial
+(canvass a random half; compare prejudice 13 weeks later in control-group standard
+deviations) gives it. The prior reaches harm (k < 0: prejudice rises, kept within 1).
+Standard mode does not address prejudice (k = 0).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+import numpy as np
+
 from sim.interventions.base import I64, CitizenIntervention
 from sim.params import Param
 
-__all__ = ["DEEP_PREJUDICE_EFFECT", "Canvassing"]
+__all__ = ["DEEP_PREJUDICE_EFFECT", "DEEP_PREJUDICE_RANGE", "Canvassing"]
 
-#: Deep-mode prejudice effect k, calibrated by sim.analysis.studies.calibrate on the
-#: default town (see docs/interventions.md for the run that produced it).
-DEEP_PREJUDICE_EFFECT = 0.28
+#: Deep-mode prejudice effect k: the median of its prior and its 90% interval, derived
+#: on the default town by sim.analysis.evidence.derive_deep_canvassing (docs/evidence.md).
+DEEP_PREJUDICE_EFFECT = 0.030
+DEEP_PREJUDICE_RANGE = (-0.074, 0.134)
 
 
 class Canvassing(CitizenIntervention):
@@ -62,12 +67,15 @@ class Canvassing(CitizenIntervention):
         ),
         "prejudice_effect": Param(
             {"standard": 0.0, "deep": DEEP_PREJUDICE_EFFECT},
-            {"standard": 0.0, "deep": 0.5 * DEEP_PREJUDICE_EFFECT},
-            {"standard": 0.05, "deep": 1.5 * DEEP_PREJUDICE_EFFECT},
+            {"standard": 0.0, "deep": DEEP_PREJUDICE_RANGE[0]},
+            {"standard": 0.05, "deep": DEEP_PREJUDICE_RANGE[1]},
+            bounds=(-1.0, 1.0),
+            basis={"standard": "judgement", "deep": "evidence"},
             source=(
-                "deep: calibrated to Broockman & Kalla (2016), about 10 thermometer "
-                "points lasting 3 months; standard: assumption, a doorstep conversation "
-                "does not address prejudice"
+                "deep: random-effects pool of Broockman & Kalla (2016) and Kalla & "
+                "Broockman (2020), d = 0.115, mapped by a simulated trial "
+                "(docs/evidence.md); standard: judgement, a doorstep conversation does "
+                "not address prejudice"
             ),
             doc="share k of its level by which prejudice falls, per conversation",
         ),
@@ -80,4 +88,4 @@ class Canvassing(CitizenIntervention):
         pop.trust[who] += p["trust_effect"] * (1.0 - pop.trust[who])
         gov = self.m.government.position
         pop.opinion[who] += p["persuasion"] * (gov - pop.opinion[who])
-        pop.prejudice[who] -= p["prejudice_effect"] * pop.prejudice[who]
+        pop.prejudice[who] = np.minimum(1.0, pop.prejudice[who] * (1.0 - p["prejudice_effect"]))

@@ -31,11 +31,13 @@ import numpy as np
 from sim.interventions.base import F64, I64, CitizenIntervention, choose, sampling_keys
 from sim.params import Param
 
-__all__ = ["CONTACT_PREJUDICE_EFFECT", "DialogueSessions"]
+__all__ = ["CONTACT_PREJUDICE_EFFECT", "CONTACT_PREJUDICE_RANGE", "DialogueSessions"]
 
-#: Prejudice effect k of one session, calibrated by sim.analysis.studies.calibrate on the
-#: default town (see docs/interventions.md for the run that produced it).
-CONTACT_PREJUDICE_EFFECT = 0.098
+#: Prejudice effect k of one session: the median of its prior and its 90% interval,
+#: derived on the default town by sim.analysis.evidence.derive_contact from a stated
+#: judgement of d (docs/evidence.md).
+CONTACT_PREJUDICE_EFFECT = 0.047
+CONTACT_PREJUDICE_RANGE = (-0.024, 0.107)
 
 
 class DialogueSessions(CitizenIntervention):
@@ -52,11 +54,15 @@ class DialogueSessions(CitizenIntervention):
     params: ClassVar[dict[str, Param]] = {
         "prejudice_effect": Param(
             CONTACT_PREJUDICE_EFFECT,
-            0.0,
-            1.5 * CONTACT_PREJUDICE_EFFECT,
+            CONTACT_PREJUDICE_RANGE[0],
+            CONTACT_PREJUDICE_RANGE[1],
+            bounds=(-1.0, 1.0),
+            basis="proxy",
             source=(
-                "calibrated to Paluck, Green & Green (2019): d = 0.39 in randomised "
-                "contact studies; weaker for ethnic prejudice, so the range reaches 0"
+                "judgement of d = 0.2 (90% -0.1 to 0.45) for one session on ethnic "
+                "prejudice, from Paluck, Green & Green (2019; pooled d not read here, "
+                "weaker for ethnic prejudice) and harm in Lowe (2021) and Scacco & Warren "
+                "(2018), mapped by a simulated trial (docs/evidence.md)"
             ),
             doc="share k of its level by which prejudice falls, per cross-group session",
         ),
@@ -111,6 +117,8 @@ class DialogueSessions(CitizenIntervention):
         mixed = np.bincount(table, weights=(g != head[table]).astype(np.float64)) > 0
         contact = mixed[table]
         hit = who[contact]
-        pop.prejudice[hit] -= self.p["prejudice_effect"] * pop.prejudice[hit]
+        k = self.p["prejudice_effect"]
+        pop.prejudice[hit] = np.minimum(1.0, pop.prejudice[hit] * (1.0 - k))
+        self.m.note_bridging(hit)  # a mixed table is a contact across groups that took place
         mean = np.bincount(table, weights=pop.opinion[who], minlength=n_tables) / count
         pop.opinion[who] += self.p["moderation"] * (mean[table] - pop.opinion[who])
