@@ -153,6 +153,16 @@ def test_report_numbers_match_a_hand_made_catalogue(hand_made):
     )
     assert al["pairs"] == 3
     assert al["runs"] == 6  # the failed run is left out
+    # the frontier in the baseline future: alpha (EUR 100,000, 7/3 points) against
+    # nothing; beta costs more for less (EUR 300,000, 1 point): dominated
+    icer = rep.tables["icer"].set_index(["context", "policy"])
+    assert icer.loc[("baseline", "alpha"), "status"] == "frontier"
+    assert icer.loc[("baseline", "alpha"), "icer"] == pytest.approx(100_000 / (7 / 3))
+    assert icer.loc[("baseline", "beta"), "status"] == "dominated"
+    ceac = rep.tables["ceac"].set_index(["context", "wtp", "policy"])["p_best"]
+    assert ceac[("baseline", 0.0, "none")] == 1.0
+    assert ceac[("baseline", 1e6, "alpha")] == 1.0  # 2-3 points a seed for EUR 100,000
+    assert "Incremental cost-effectiveness" in rep.html.read_text()
 
 
 def test_report_names_the_shortfalls(hand_made):

@@ -214,6 +214,28 @@ def _cost(ce: pd.DataFrame) -> pd.DataFrame:
     return _cells(c, {"euros spent per run": lambda v: _fmt(v, 0)})
 
 
+def _icer(t: pd.DataFrame) -> pd.DataFrame:
+    c = t[["context", "policy", "cost", "effect", "icer_vs_none", "status", "icer"]].rename(
+        columns={
+            "context": "future",
+            "cost": "euros (mean)",
+            "effect": "effect (mean)",
+            "icer_vs_none": "euros per point vs nothing",
+            "icer": "euros per point vs previous on the frontier",
+        }
+    )
+    money = {k: (lambda v: _fmt(v, 0)) for k in c.columns if k.startswith("euros")}
+    return _cells(c, {**money, "effect (mean)": lambda v: _fmt(v, 3)})
+
+
+def _ceac(t: pd.DataFrame) -> pd.DataFrame:
+    wide = t.pivot_table(index=["context", "policy"], columns="wtp", values="p_best").reset_index()
+    wide.columns = [c if isinstance(c, str) else f"EUR {c:,.0f} a point" for c in wide.columns]
+    wide = wide.rename(columns={"context": "future"})
+    share = {k: (lambda v: _fmt(v, 2)) for k in wide.columns if k.startswith("EUR")}
+    return _cells(wide, share)
+
+
 def _day(start: str, week: int) -> str:
     """The date of a week after the burn-in, e.g. ``5 March 2025``."""
     d = date.fromisoformat(start) + timedelta(days=7 * week)
@@ -386,6 +408,8 @@ def _sections(
     if has_cost:
         s["cost_png"] = png_base64(fig_cost(ce, eff, data.metric))
         s["cost"] = _cost(ce)
+        s["icer"] = _icer(tables["icer"]) if not tables["icer"].empty else None
+        s["ceac"] = _ceac(tables["ceac"]) if not tables["ceac"].empty else None
     s["measures_png"] = (
         png_base64(fig_measures(pooled))
         if not pooled.empty and (pooled["policy"] != fx.BASELINE).any()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.analysis import economics
 from sim.analysis import effects as fx
 from sim.analysis.load import SweepData
 
@@ -29,6 +30,7 @@ def analyse(data: SweepData) -> dict[str, pd.DataFrame]:
     rank = fx.ranking(eff)
     mean_eff = fx.context_mean_effects(diffs)
     ce = fx.cost_effectiveness(eff, data.spending)
+    icer, accept = _economics(diffs, data)
     pb = fx.p_best(o) if not o.empty else pd.DataFrame(columns=["context", "policy", "p_best"])
     meas, pooled = _measure_effects(data.measures)
     small = {f"{data.metric} in {scope}" for scope in data.small_scopes()}
@@ -40,6 +42,8 @@ def analyse(data: SweepData) -> dict[str, pd.DataFrame]:
         "regret": reg,
         "ranking": rank,
         "cost": ce,
+        "icer": icer,
+        "ceac": accept,
         "p_best": pb,
         "measures": meas,
         "measures_pooled": pooled,
@@ -49,6 +53,35 @@ def analyse(data: SweepData) -> dict[str, pd.DataFrame]:
         "fan": fx.fan_quantiles(data.series) if not data.series.empty else pd.DataFrame(),
         "summary": _summary(data, eff, reg, rank, ce, pb, mean_eff),
     }
+
+
+#: Willingness to pay (euros per point of the outcome) at which the report reads the
+#: acceptability curve.
+WTP = (0.0, 1e4, 3e4, 1e5, 3e5, 1e6)
+
+
+def _economics(diffs: pd.DataFrame, data: SweepData) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ICERs and the frontier, and the acceptability curve, per context (the outcome as effect)."""
+    empty = pd.DataFrame(), pd.DataFrame()
+    if diffs.empty or not (data.spending["euros"] > 0).any():
+        return empty
+    keys = [c for c in ("seed", "sample") if c in diffs.columns]
+    runs = data.outcomes[["run", "policy", "context", *keys]]
+    spending = data.spending.merge(runs, on=["run", "policy", "context"], how="inner")
+    d = diffs.assign(measure=data.metric)
+    for k in keys:  # the pairing keys as text on both sides (missing ones as in the diffs)
+        spending[k] = spending[k].astype(object).where(spending[k].notna(), "<none>").astype(str)
+        d[k] = d[k].astype(str)
+    icers, curves = [], []
+    for ctx, g in d.groupby("context", sort=True):
+        inc = economics.incremental(g, spending[spending["context"] == ctx], data.metric)
+        if inc.empty:
+            continue
+        icers.append(economics.icer_table(inc).assign(context=ctx))
+        curves.append(economics.ceac(inc, WTP, ["context", *keys]).assign(context=ctx))
+    if not icers:
+        return empty
+    return pd.concat(icers, ignore_index=True), pd.concat(curves, ignore_index=True)
 
 
 #: Joins a measure to its context while the effects of every measure are computed at once.
