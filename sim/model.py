@@ -109,6 +109,9 @@ class CohesionModel(mesa.Model):
             burn-in of B weeks is week B here).
         bridging_last: per citizen, the last week (of ``weeks_run``) in which it had a
             realised contact across groups (:meth:`note_bridging`), or ``NEVER``.
+        heard: per citizen, whether civil servants have heard them in this run (a
+            canvassing conversation, a coaching week, a client council or work visit:
+            :meth:`note_heard`); a listening government acts on what was heard.
     """
 
     def __init__(
@@ -160,6 +163,7 @@ class CohesionModel(mesa.Model):
         self.events: list[Event] = []
         self.weeks_run = 0
         self.bridging_last: NDArray[np.int32] = np.full(pop.size, NEVER, dtype=np.int32)
+        self.heard: NDArray[np.bool_] = np.zeros(pop.size, dtype=bool)
 
         if start is None:
             for _ in progress_bar(range(run_cfg.burn_in), "burn-in", "week", enabled=progress):
@@ -362,6 +366,10 @@ class CohesionModel(mesa.Model):
         too, in the week it acts. The metrics read it (:meth:`bridging_contact`).
         """
         self.bridging_last[who] = self.weeks_run
+
+    def note_heard(self, who: NDArray[np.bool_] | NDArray[np.integer]) -> None:
+        """Record that civil servants heard ``who`` (a mask or indices) this week."""
+        self.heard[who] = True
 
     def bridging_contact(self) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
         """Who had a realised contact across groups: (this week, in the recent window).

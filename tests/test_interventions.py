@@ -508,6 +508,38 @@ def test_listening_moves_the_government_towards_the_heard():
     assert model.government.responsiveness > none.government.responsiveness
 
 
+def test_what_canvassers_and_coaches_hear_reaches_the_listening_government():
+    """In a package, the listening government counts everyone heard by any lever: its
+    responsiveness rises with that share, more than with its own councils alone."""
+    key = "policy.interventions"
+    common = ["policy=integrated", "policy.budget_total=60000", "steps=10"]
+    model = CohesionModel(prepare(api.compose([*SMALL, *common])))
+    for _ in range(10):
+        model.step()
+    ivs = {iv.name: iv for iv in model.policy.interventions}
+    reached = ivs["deep_canvassing"].reached | ivs["co_coaching"].reached
+    assert (model.heard >= (reached | ivs["listening_government"].reached)).all()
+    assert (model.heard & ~ivs["listening_government"].reached).any()  # heard by others
+    lg = ivs["listening_government"]
+    coverage = (model.heard & lg.target).sum() / lg.target.sum()
+    r = lg.r0 * (1.0 + lg.p["responsiveness_gain"] * coverage)
+    assert model.government.responsiveness == pytest.approx(min(1.0, r))
+    alone = lg.reached.sum() / lg.target.sum()
+    assert coverage > alone  # canvassers and coaches added to what the government heard
+    # without the other levers (their shares zero), only the councils count
+    quiet = CohesionModel(
+        prepare(
+            api.compose(
+                [*SMALL, *common, f"{key}.deep_canvassing.share=0", f"{key}.co_coaching.share=0"]
+            )
+        )
+    )
+    for _ in range(10):
+        quiet.step()
+    q = {iv.name: iv for iv in quiet.policy.interventions}["listening_government"]
+    assert (quiet.heard == q.reached).all()
+
+
 def test_platform_measures_lower_the_bias_while_they_run():
     model = CohesionModel(
         prepare(

@@ -86,6 +86,7 @@ class Canvassing(CitizenIntervention):
         pop = self.m.population
         p = self.p
         pop.trust[who] += p["trust_effect"] * (1.0 - pop.trust[who])
+        self.m.note_heard(who)  # what canvassers hear reaches a listening government
         gov = self.m.government.position
         pop.opinion[who] += p["persuasion"] * (gov - pop.opinion[who])
         pop.prejudice[who] = np.minimum(1.0, pop.prejudice[who] * (1.0 - p["prejudice_effect"]))

@@ -118,6 +118,7 @@ class CoCoaching(CitizenIntervention):
         pop = self.m.population
         p = self.p
         pop.trust[who] += p["trust_effect"] * (1.0 - pop.trust[who])
+        self.m.note_heard(who)  # what coaches hear reaches a listening government
         pop.participation[who] += p["participation_effect"] * (1.0 - pop.participation[who])
         if u_debt is not None:
             cleared = who[pop.debt[who] & (u_debt[who] < p["debt_resolution"])]

@@ -5,7 +5,10 @@ councils and go on work visits. The capacity is in citizens heard; each citizen 
 target is heard at most once, chosen at random (the programme's stream). Being heard
 is a good contact with an institution, t -> t + g (1 - t) (procedural justice: being
 heard raises the legitimacy people grant authorities, Tyler 2006). What is heard
-reaches the government in two ways while the programme runs:
+reaches the government in two ways while the programme runs, and so does what
+canvassers and coaches hear (the 2018 note means canvassing and co-coaching as ways for
+civil servants to learn what people think): a citizen heard by any of them counts
+(``model.heard``; a judgement: a doorstep conversation counts as much as a council):
 
 - it listens faster: its responsiveness (the share of the way to the citizens' median
   opinion it moves each week) is r0 (1 + a c), where c is the share of the target heard
@@ -93,22 +96,24 @@ class ListeningGovernment(CitizenIntervention):
         gov = self.m.government
         r_used = gov.responsiveness
         super().week(capacity)
-        if self.units == 0:
+        heard_here = self.m.heard  # its own councils and visits, and canvassers and coaches
+        if not heard_here.any():
             return
         pop = self.m.population
         n_nb = pop.n_neighbourhoods
-        heard = np.bincount(pop.neighbourhood[self.reached], minlength=n_nb)
+        heard = np.bincount(pop.neighbourhood[heard_here], minlength=n_nb)
         share = heard / np.maximum(np.bincount(pop.neighbourhood, minlength=n_nb), 1)
         w = 1.0 + self.p["voice_weight"] * share[pop.neighbourhood]
         shift = weighted_median(pop.opinion, w) - weighted_median(pop.opinion, np.ones_like(w))
         gov.position += r_used * shift
-        coverage = self.reached.sum() / max(int(self.target.sum()), 1)
+        coverage = (heard_here & self.target).sum() / max(int(self.target.sum()), 1)
         gov.responsiveness = min(1.0, self.r0 * (1.0 + self.p["responsiveness_gain"] * coverage))
 
     def act(self, who: I64) -> None:
         """Being heard: trust rises."""
         pop = self.m.population
         pop.trust[who] += self.p["trust_effect"] * (1.0 - pop.trust[who])
+        self.m.note_heard(who)
 
     def finish(self) -> None:
         """The programme ends: responsiveness returns to r0."""
