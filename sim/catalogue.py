@@ -12,10 +12,12 @@ holds:
   are kept but flagged false), ``config_hash``, the timings (``started_at``,
   ``finished_at``, ``wall_time_s``, ``burn_in_s``, ``simulate_s``, ``setup_s``),
   ``start_state`` (whether the run's week-0 state was ``computed`` and stored for the
-  sweep, ``shared`` from the store, or its ``own``), ``weeks`` and ``citizens``,
-  ``error`` for failed runs, one column per other overridden key (named by the key,
-  e.g. ``"dynamics.confidence"``, or the config group, e.g. ``population``) and one per
-  uncertain parameter (named ``"uncertain.<key>"``);
+  sweep, ``shared`` from the store, or its ``own``), ``weeks`` and ``citizens``, the
+  policy's ``euros_available`` and ``euros_spent`` and the number of ``warnings`` the
+  run gave at its start (run.json holds their text), ``error`` for failed runs, one
+  column per other overridden key (named by the key, e.g. ``"dynamics.confidence"``, or
+  the config group, e.g. ``population``) and one per uncertain parameter (named
+  ``"uncertain.<key>"``);
 - table ``columns``: which columns of ``runs`` are swept or uncertain parameters;
 - table ``meta``: the sweep directory and when the catalogue was built;
 - view ``timeseries``: every complete run's ``timeseries.parquet`` (step, metric,
@@ -140,6 +142,9 @@ def _row(sweep_dir: Path, run_dir: Path) -> dict[str, Any]:
             preset=info.get("preset"),
             weeks=info.get("steps"),
             citizens=info.get("population"),
+            euros_available=(info.get("budget") or {}).get("available"),
+            euros_spent=(info.get("budget") or {}).get("spent"),
+            warnings=len(info.get("warnings") or []) if "warnings" in info else None,
             started_at=info.get("started_at"),
             finished_at=info.get("finished_at"),
             wall_time_s=info.get("wall_time_s"),
@@ -177,6 +182,9 @@ _COLUMNS = [
     "preset",
     "weeks",
     "citizens",
+    "euros_available",
+    "euros_spent",
+    "warnings",
     "started_at",
     "finished_at",
     "wall_time_s",

@@ -392,6 +392,9 @@ def test_catalogue_indexes_every_run_and_its_time_series(tmp_path):
     assert sorted(done["seed"]) == [0, 0, 1, 1]
     assert (done["burn_in_s"] >= 0).all()
     assert done["started_at"].notna().all()
+    # the accounts of every run (a policy without interventions: nothing available)
+    assert (done["euros_spent"] <= done["euros_available"] + 1e-6).all()
+    assert (done["warnings"] >= 0).all()
     with duckdb.connect(str(path), read_only=True) as con:
         n_view = con.execute("SELECT count(*) FROM timeseries").fetchone()[0]
         finals = con.execute(
