@@ -19,11 +19,13 @@ from sim.config import ConfigError, RunConfig, TargetConfig
 from sim.interventions import INTERVENTIONS
 from sim.interventions.base import choose
 from sim.interventions.canvassing import DEEP_PREJUDICE_EFFECT, DEEP_PREJUDICE_RANGE
+from sim.interventions.deepening_sessions import DeepeningSessions
 from sim.interventions.dialogue_sessions import CONTACT_PREJUDICE_EFFECT, CONTACT_PREJUDICE_RANGE
 from sim.interventions.listening_government import weighted_median
 from sim.interventions.target import ranked_count, select
 from sim.metrics import METRICS
 from sim.model import CohesionModel
+from sim.population import AGE_BANDS
 from sim.prepare import prepare
 from sim.state import capture
 from sim.uncertainty import registered_ranges
@@ -389,7 +391,7 @@ def test_priors_rederived_on_the_default_town():
 def test_every_declared_parameter_is_a_prior_that_reaches_zero():
     """Each effect's default lies in its 90% interval, and every effect (not a design
     choice such as weeks or seats) can be zero; harm where a study found it."""
-    design = {"coaching_weeks", "team_size", "session_size"}
+    design = {"coaching_weeks", "team_size", "session_size", "reach"}
     for kind, cls in INTERVENTIONS.items():
         for mode in cls.modes:
             for name, spec in cls.params.items():
@@ -538,6 +540,69 @@ def test_what_canvassers_and_coaches_hear_reaches_the_listening_government():
         quiet.step()
     q = {iv.name: iv for iv in quiet.policy.interventions}["listening_government"]
     assert (quiet.heard == q.reached).all()
+
+
+def _deepening(partner: str, *extra: str) -> tuple[CohesionModel, np.ndarray]:
+    """A model with one deepening partner, stepped one week; prejudice before the week."""
+    others = [m for m in DeepeningSessions.modes if m != partner]
+    off = [f"policy.interventions.{m}.share=0" for m in others]
+    off.append(f"policy.interventions.{partner}.share=1")
+    # three sessions a week over the 40 weeks at EUR 2,500
+    cfg = [*SMALL, "policy=deepening_sessions", "policy.budget_total=300000", *off, *extra]
+    model = CohesionModel(prepare(api.compose(cfg)))
+    before = model.population.prejudice.copy()
+    model.step()
+    return model, before
+
+
+def test_deepening_sessions_reach_the_partners_people_and_the_mayors():
+    pop_of = lambda m: m.population  # noqa: E731
+    model, _ = _deepening("schools")
+    iv = {i.name: i for i in model.policy.interventions}["schools"]
+    pop = pop_of(model)
+    assert iv.units > 0 and iv.reached.sum() > 0
+    assert (pop.age_band[iv.reached] == AGE_BANDS.index("15-24")).all()
+    # sessions go to the municipalities with the fewest so far: spread one each first
+    assert iv.sessions.max() - iv.sessions.min() <= 1
+    # the mayor's capacity where sessions were held: c -> 1 - (1 - c0)(1 - h)^sessions
+    h = iv.p["mayor_gain"]
+    c0 = model.cfg.dynamics.tension.mayor_capacity
+    cap = np.array([m.mayor_capacity for m in model.municipalities])
+    assert np.allclose(cap, 1 - (1 - c0) * (1 - h) ** iv.sessions)
+    # every citizen reached counts as heard
+    assert model.heard[iv.reached].all()
+    # contacts (sessions) = min(capacity, eligible), euros = sessions x unit cost
+    ev = events(model)
+    row = ev[(ev["metric"].str.startswith("schools.")) & (ev["scope"] == "all")]
+    v = dict(zip(row["metric"], row["value"], strict=True))
+    assert v["schools.contacts"] == min(v["schools.capacity"], v["schools.eligible"])
+    assert v["schools.euros"] == v["schools.contacts"] * iv.cost
+
+
+def test_deepening_sessions_with_opponents_reach_the_most_prejudiced_first():
+    model, before = _deepening(
+        "asylum_opponents", "policy.interventions.asylum_opponents.target={}"
+    )
+    iv = {i.name: i for i in model.policy.interventions}["asylum_opponents"]
+    pop = model.population
+    for m in np.flatnonzero(iv.sessions):
+        here = pop.municipality == m
+        reached, rest = iv.reached & here, ~iv.reached & here
+        assert before[reached].min() >= before[rest].max()
+
+
+def test_deepening_sessions_at_zero_effects_change_nothing():
+    zero = [
+        f"++policy.interventions.{m}.effect.{p}=0"
+        for m in DeepeningSessions.modes
+        for p in ("trust_effect", "prejudice_effect", "mayor_gain")
+    ]
+    none = run(4, "policy=none")
+    acted = run(4, "policy=deepening_sessions", "policy.budget_total=100000", *zero)
+    assert all(iv.units > 0 for iv in acted.policy.interventions)
+    for field, value in none.population.arrays().items():
+        assert np.array_equal(value, acted.population.arrays()[field]), field
+    assert np.array_equal(none.tension, acted.tension)
 
 
 def test_platform_measures_lower_the_bias_while_they_run():

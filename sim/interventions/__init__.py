@@ -8,7 +8,9 @@ intervention is a registered kind:
 - ``mayor_training``: de-escalation training for mayors and their teams;
 - ``dialogue_sessions``: cross-group sessions, self-selected (``open``) or ``outreach``;
 - ``platform_measures``: less algorithmic bias and diverse recommendations;
-- ``listening_government``: client councils and work visits; a government that listens.
+- ``listening_government``: client councils and work visits; a government that listens;
+- ``deepening_sessions``: government sessions with partners (schools, sports clubs,
+  businesses, platforms, opponents of an asylum centre), reaching people through them.
 
 The kinds are looked up in :data:`INTERVENTIONS` (:class:`sim.registry.Registry`):
 the built-in ones, kinds registered in-process with ``INTERVENTIONS.register(name,
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from sim.interventions.base import CitizenIntervention, Intervention
 from sim.interventions.canvassing import Canvassing
 from sim.interventions.co_coaching import CoCoaching
+from sim.interventions.deepening_sessions import DeepeningSessions
 from sim.interventions.dialogue_sessions import DialogueSessions
 from sim.interventions.listening_government import ListeningGovernment
 from sim.interventions.mayor_training import MayorTraining
@@ -63,6 +66,7 @@ INTERVENTIONS: Registry[type[Intervention]] = Registry(
             DialogueSessions,
             PlatformMeasures,
             ListeningGovernment,
+            DeepeningSessions,
         )
     },
 )
