@@ -564,11 +564,18 @@ def test_deepening_sessions_reach_the_partners_people_and_the_mayors():
     assert (pop.age_band[iv.reached] == AGE_BANDS.index("15-24")).all()
     # sessions go to the municipalities with the fewest so far: spread one each first
     assert iv.sessions.max() - iv.sessions.min() <= 1
-    # the mayor's capacity where sessions were held: c -> 1 - (1 - c0)(1 - h)^sessions
+    # the mayor's capacity where a session was held (one each in the first week):
+    # c -> c0 + h s (1 - c0), s the share of the municipality's citizens it reached
+    assert iv.sessions.max() == 1
     h = iv.p["mayor_gain"]
     c0 = model.cfg.dynamics.tension.mayor_capacity
     cap = np.array([m.mayor_capacity for m in model.municipalities])
-    assert np.allclose(cap, 1 - (1 - c0) * (1 - h) ** iv.sessions)
+    k = pop.n_municipalities
+    s = np.bincount(pop.municipality[iv.reached], minlength=k) / np.bincount(
+        pop.municipality, minlength=k
+    )
+    assert np.allclose(cap, c0 + h * s * (1 - c0))
+    assert (cap[iv.sessions > 0] > c0).all()
     # every citizen reached counts as heard
     assert model.heard[iv.reached].all()
     # contacts (sessions) = min(capacity, eligible), euros = sessions x unit cost

@@ -36,6 +36,7 @@ POLICIES = (
     "dialogue_sessions",
     "platform_measures",
     "listening_government",
+    "deepening_sessions",
     "integrated",
 )
 

@@ -7,8 +7,10 @@ in two ways:
 
 - it raises the mayor's responsiveness where it is held: the mayor and the partner learn
   each other's networks and concerns, so the mayor's de-escalation capacity c (the share
-  of the tension rule's decay the municipality achieves) rises by a share ``mayor_gain``
-  of the room left, c -> c + h (1 - c);
+  of the tension rule's decay the municipality achieves) rises by a share of the room
+  left in proportion to the share s of the municipality's citizens the session reaches,
+  c -> c + h s (1 - c), with h = ``mayor_gain`` (proportional, so that the same euros
+  per citizen do as much for a mayor in a town as in a city);
 - it reaches citizens through the partner's network: ``reach`` of the partner's people in
   that municipality, each once, hear what was agreed (a good contact with government at
   one remove, trust t -> t + g (1 - t); a negative g, possible for opponents who feel
@@ -94,11 +96,17 @@ class DeepeningSessions(CitizenIntervention):
             doc="share k of its level by which prejudice falls, per citizen reached",
         ),
         "mayor_gain": Param(
-            0.005,
+            0.2,
             0.0,
-            0.02,
-            source="judgement: half of what training one member of the mayor's team gives",
-            doc="share h of the room left by which the mayor's capacity rises, per session",
+            0.6,
+            source=(
+                "judgement: partners reaching every citizen of a municipality close a fifth "
+                "of the mayor's capacity gap (training a full team closes about 22%)"
+            ),
+            doc=(
+                "share h of the room left by which the mayor's capacity rises, times the "
+                "share of the municipality's citizens a session reaches"
+            ),
         ),
     }
 
@@ -143,6 +151,7 @@ class DeepeningSessions(CitizenIntervention):
         tension = self.m.tension[pop.neighbourhood]
         mean_t = np.bincount(pop.municipality, weights=tension, minlength=pop.n_municipalities)
         mean_t /= np.maximum(np.bincount(pop.municipality, minlength=pop.n_municipalities), 1)
+        size = np.bincount(pop.municipality, minlength=pop.n_municipalities)
         held, chosen = 0, []
         for _ in range(min(capacity, eligible)):
             open_ = np.flatnonzero(per_mun > 0)
@@ -152,7 +161,8 @@ class DeepeningSessions(CitizenIntervention):
             per_mun[m] -= who.shape[0]
             self.sessions[m] += 1
             mun = self.m.municipalities[m]
-            mun.mayor_capacity += self.p["mayor_gain"] * (1.0 - mun.mayor_capacity)
+            gain = self.p["mayor_gain"] * who.shape[0] / size[m]
+            mun.mayor_capacity += gain * (1.0 - mun.mayor_capacity)
             chosen.append(who)
             held += 1
         who_all = np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)

@@ -8,11 +8,12 @@ its capacity allows, one place at a time to the municipality with the highest me
 tension that still has places (ties: the lower index). Each person trained raises the
 mayor's de-escalation capacity c (the share of the tension rule's decay rate the
 municipality achieves) by a share h of the room left, c -> c + h (1 - c), from the
-week of training on; 25 trainees at h = 0.02 take c from 0.5 to about 0.7.
+week of training on; 25 trainees at h = 0.01 take c from 0.5 to about 0.61.
 
-Defaults are assumptions (no outcome statistic for such training is known to us); the
-ranges are wide. Not captured: training decaying, staff turnover, mayors' other tools
-(emergency ordinances, mediation), and whether calmer streets follow from capacity.
+No evaluation of training for mayors is known: h is a judgement with a wide prior that
+reaches zero, scaled from police de-escalation training (docs/evidence.md). Not
+captured: training decaying, staff turnover, mayors' other tools (emergency ordinances,
+mediation), and whether calmer streets follow from capacity.
 """
 
 from __future__ import annotations
