@@ -119,3 +119,39 @@ def _below_zero(prior: Prior) -> float:
 
     lo, _ = prior.spreads
     return NormalDist().cdf((0 - prior.median) / lo)
+
+
+def test_co_coaching_clears_debts_as_dutch_debt_help_does():
+    """The default weekly chance is the one Dutch debt help implies (NVVK 2016), and a
+    simulated cohort of coached debtors is debt-free at that rate after half a year."""
+    from sim import api
+    from sim.analysis.evidence import debt_resolution_from_nvvk
+    from sim.model import CohesionModel
+    from sim.prepare import prepare
+
+    h = debt_resolution_from_nvvk()
+    spec = INTERVENTIONS["co_coaching"].params["debt_resolution"]
+    assert spec.value("default") == pytest.approx(h, abs=0.0002)
+    cfg = [
+        "population=synthetic",
+        "population.size=20000",
+        "population.debt_share=0.5",
+        "burn_in=0",
+        "steps=26",
+        "progress=false",
+        "plot=false",
+        "policy=co_coaching",
+        "policy.budget_total=1e9",
+        "policy.interventions.co_coaching.capacity=100000",  # everyone coached from week 1
+        "policy.interventions.co_coaching.target.vulnerable=debt",
+    ]
+    model = CohesionModel(prepare(api.compose(cfg)))
+    debtors = model.population.debt.copy()
+    for _ in range(26):
+        model.step()
+    iv = model.policy.interventions[0]
+    coached = debtors & iv.reached
+    freed = float((coached & ~model.population.debt).sum() / coached.sum())
+    expected = 1 - (1 - h) ** 26
+    se = (expected * (1 - expected) / coached.sum()) ** 0.5
+    assert abs(freed - expected) < 4 * se, (freed, expected, se)
