@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.analysis.studies import STUDY_WEEKS, contact_study, deep_canvassing_study
+from sim.analysis.studies import STUDY_WEEKS, bisect, contact_study, deep_canvassing_study
 from sim.evidence import Pooled, Prior, Study, pool, studies
 
 __all__ = [
@@ -89,14 +89,7 @@ def _invert(study_d: Callable[[float], float], goal: float, tol: float) -> tuple
 
     Bisection: the studies' d rises with k.
     """
-    lo_k, hi_k = 0.0, 1.0
-    while hi_k - lo_k > tol:
-        mid = 0.5 * (lo_k + hi_k)
-        if study_d(mid) < goal:
-            lo_k = mid
-        else:
-            hi_k = mid
-    median = 0.5 * (lo_k + hi_k)
+    median = bisect(study_d, goal, 0.0, 1.0, tol)
     return median, study_d(median) / median
 
 

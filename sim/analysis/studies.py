@@ -49,6 +49,7 @@ __all__ = [
     "KB2018_POINTS",
     "PGG2019_D",
     "StudyResult",
+    "bisect",
     "calibrate",
     "contact_study",
     "deep_canvassing_study",
@@ -220,9 +221,16 @@ def calibrate(
     def mean(value: float) -> float:
         return float(np.mean([study(overrides, s, {param: value}).estimate[week] for s in seeds]))
 
+    return bisect(mean, goal, lo, hi, tol)
+
+
+def bisect(
+    f: Callable[[float], float], goal: float, lo: float = 0.0, hi: float = 1.0, tol: float = 1e-3
+) -> float:
+    """The x in [lo, hi] at which the rising function ``f`` reaches ``goal`` (bisection)."""
     while hi - lo > tol:
         mid = 0.5 * (lo + hi)
-        if mean(mid) < goal:
+        if f(mid) < goal:
             lo = mid
         else:
             hi = mid
@@ -346,16 +354,9 @@ def main() -> None:  # pragma: no cover - a report script
             f"K&B 2018 {kb.estimate[1]:.2f} (se {kb.se[1]:.2f}) points; "
             f"PGG 2019 d = {pgg.estimate[4]:.3f} (se {pgg.se[4]:.3f})"
         )
-    policies = [
-        "canvassing",
-        "deep_canvassing",
-        "co_coaching",
-        "mayor_training",
-        "dialogue_sessions",
-        "platform_measures",
-        "listening_government",
-        "integrated",
-    ]
+    from sim.analysis.prior_study import POLICIES
+
+    policies = list(POLICIES)
     table = policy_effects(policies, list(seeds))
     with pd.option_context("display.width", 200, "display.max_rows", 500):
         print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
