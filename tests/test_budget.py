@@ -174,3 +174,17 @@ def test_same_intensity_same_effect_per_citizen_in_a_town_and_a_city():
     ]
     diff, se = _agree(town, thin)
     assert abs(diff) > 3 * se + 0.1 * abs(np.mean(town)), (town, thin)
+
+
+def test_a_count_of_neighbourhoods_is_refused_with_the_share_named():
+    from omegaconf import OmegaConf
+
+    from sim.config import ConfigError
+    from sim.config_typed import typed
+
+    node = OmegaConf.create(
+        {"policy": {"interventions": {"x": {"kind": "canvassing", "target": {"k": 5}}}}}
+    )
+    with pytest.raises(ConfigError, match="use share") as err:
+        typed(node)
+    assert err.value.key == "policy.interventions.x.target.k"
