@@ -19,11 +19,13 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 from hydra.core.config_store import ConfigStore
 
+from sim.config_calibration import CalibrationConfig, TrustLift
 from sim.config_policy import InterventionConfig, PolicyConfig, TargetConfig
 
 __all__ = [
     "DRIVERS",
     "BubblesConfig",
+    "CalibrationConfig",
     "ConfigError",
     "DriversConfig",
     "DynamicsConfig",
@@ -41,6 +43,7 @@ __all__ = [
     "TargetConfig",
     "TensionConfig",
     "TrustConfig",
+    "TrustLift",
     "UncertaintyConfig",
     "apply_drivers",
     "dotted",
@@ -118,6 +121,7 @@ class PopulationConfig:
         trust_mean: if set, every citizen's mean initial political trust (0-1), without
             CBS's levels and gaps; None for CBS's.
         trust_sd: spread of initial trust of every kind (> 0).
+        trust_lift: how far dispositional trust lies above CBS's level, per kind.
         prejudice_mean: mean initial prejudice towards out-groups (0-1).
         prejudice_sd: spread of initial prejudice (>= 0).
         prejudice_muslims_share: share of non-Muslims whose initial prejudice towards
@@ -145,6 +149,7 @@ class PopulationConfig:
     trust_year: int = 2022
     trust_mean: float | None = None
     trust_sd: float = 0.15
+    trust_lift: TrustLift = field(default_factory=TrustLift)
     prejudice_mean: float = 0.3
     prejudice_sd: float = 0.1
     prejudice_muslims_share: float = 0.35
@@ -452,6 +457,7 @@ class RunConfig:
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
     uncertainty: UncertaintyConfig = field(default_factory=UncertaintyConfig)
+    calibration: CalibrationConfig = field(default_factory=CalibrationConfig)
 
 
 def register_schema() -> None:

@@ -32,6 +32,7 @@ from sim.config import (
     TargetConfig,
     dotted,
 )
+from sim.config_calibration import CALIBRATION_MODES
 from sim.config_typed import CODE_HINT, CODE_KEYS, refuse_code, typed
 from sim.people import years as trust_years
 from sim.places import chosen, citizens, find_municipality, inhabitants
@@ -181,6 +182,8 @@ def _check_population(p: PopulationConfig) -> int:
     if p.trust_mean is not None:
         _range("population.trust_mean", p.trust_mean, 0.0, 1.0)
     _range("population.trust_sd", p.trust_sd, 0.0, 1.0)
+    for kind in ("politics", "rule_of_law", "people"):
+        _range(f"population.trust_lift.{kind}", getattr(p.trust_lift, kind), -3.0, 3.0)
     if str(p.trust_year) not in trust_years():
         raise ConfigError(
             "population.trust_year",
@@ -514,4 +517,7 @@ def check(cfg: RunConfig, kinds: Kinds) -> RunConfig:
         )
     _check_scenario(cfg.scenario, cfg, kinds)
     _check_policy(cfg.policy, cfg, kinds)
+    _choice("calibration.mode", cfg.calibration.mode, CALIBRATION_MODES)
+    if cfg.calibration.member is not None:
+        _range("calibration.member", cfg.calibration.member, 0)
     return cfg

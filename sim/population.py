@@ -443,7 +443,8 @@ def build_population(
 
     def level(kind: str) -> F64:
         year = str(cfg.trust_year)
-        return people.levels(kind, year, origins, education, group, cfg.trust_sd)
+        lift = cfg.trust_sd * float(getattr(cfg.trust_lift, kind))  # probit scale
+        return people.levels(kind, year, origins, education, group, cfg.trust_sd) + lift
 
     political = level("politics") if cfg.trust_mean is None else cfg.trust_mean
     trust = _clipped_normal(rng, political, cfg.trust_sd, n)
