@@ -15,7 +15,7 @@ PYTHON ?= $(shell for c in python3.12 python3.13 \
 
 LINT_DIRS := $(wildcard sim tests benchmarks hydra_plugins tools)
 
-.PHONY: run test test-all lint bench clean venv mutate
+.PHONY: run test test-all lint bench clean venv mutate calibrate
 
 $(VENV)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "error: Python >= 3.12 not found; install it or pass PYTHON=/path/to/python3.12" >&2; exit 1; fi
@@ -51,6 +51,14 @@ bench: venv
 mutate: venv
 	$(PY) -m tools.mutate --fresh $(ARGS)
 	$(PY) -m tools.named_mutants
+
+# Calibration to the Netherlands 2012-2024 (docs/calibration.md): fitted on 2012-2019 and
+# 2020-2024 forecast (outputs/calibration-2019-12-31), then fitted on every year
+# (outputs/calibration). ARGS=--size=ci for the small version, ARGS=--ship to make the
+# fit the package's ensemble. A killed calibration resumes where it stopped.
+calibrate: venv
+	$(PY) -m sim.calibration --until 2019-12-31 $(ARGS)
+	$(PY) -m sim.calibration $(ARGS)
 
 clean:
 	rm -rf $(VENV) outputs multirun build .pytest_cache .mypy_cache .ruff_cache

@@ -14,7 +14,10 @@ holds:
   ``start_state`` (whether the run's week-0 state was ``computed`` and stored for the
   sweep, ``shared`` from the store, or its ``own``), ``weeks`` and ``citizens``, the
   policy's ``euros_available`` and ``euros_spent`` and the number of ``warnings`` the
-  run gave at its start (run.json holds their text), ``error`` for failed runs, one
+  run gave at its start (run.json holds their text), the ``model_version``,
+  ``data_version`` and ``posterior_version`` (fingerprints, :mod:`sim.calibration.fingerprint`;
+  the posterior's is NULL for a run with no calibration) and ``calibration_member``,
+  ``error`` for failed runs, one
   column per other overridden key (named by the key, e.g. ``"dynamics.confidence"``, or
   the config group, e.g. ``population``) and one per uncertain parameter (named
   ``"uncertain.<key>"``);
@@ -154,6 +157,10 @@ def _row(sweep_dir: Path, run_dir: Path) -> dict[str, Any]:
             setup_s=timings.get("setup_s"),
             host=info.get("host"),
             git_commit=info.get("git_commit"),
+            model_version=(info.get("calibration") or {}).get("model"),
+            data_version=(info.get("calibration") or {}).get("data"),
+            posterior_version=(info.get("calibration") or {}).get("posterior"),
+            calibration_member=(info.get("calibration") or {}).get("member"),
             error=info.get("error"),
         )
         for key, value in (unc.get("values") or {}).items():
@@ -194,6 +201,10 @@ _COLUMNS = [
     "setup_s",
     "host",
     "git_commit",
+    "model_version",
+    "data_version",
+    "posterior_version",
+    "calibration_member",
     "error",
     "overrides",
     "run_dir",

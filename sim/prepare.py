@@ -1,8 +1,9 @@
 """From a composed config to a checked :class:`~sim.config.RunConfig`, once, at the edge.
 
 :func:`prepare` is what the CLI task, the Python API and every sweep worker call before
-a run: it types the composed config (refusing unknown keys and code), applies the run's
-point of the uncertainty design, and checks every range against the registered kinds of
+a run: it types the composed config (refusing unknown keys and code), applies the values
+of its calibration member (:mod:`sim.calibration.ensemble`), then the run's point of the
+uncertainty design, and checks every range against the registered kinds of
 interventions, shocks and extra rules. The model takes only what it returns.
 
 The future's drivers (factors on model inputs) are checked here and applied by the
@@ -16,6 +17,7 @@ from typing import Any
 
 from omegaconf import DictConfig
 
+from sim.calibration.ensemble import apply_calibration
 from sim.config import RunConfig
 from sim.config_checks import Kinds, check, typed
 from sim.dynamics import RULES
@@ -43,7 +45,8 @@ def prepare(cfg: DictConfig | RunConfig) -> RunConfig:
     Raises:
         ConfigError: naming the first key that is out of range, and what is allowed.
     """
-    return check(apply_uncertainty(typed(cfg), INTERVENTIONS), kinds())
+    calibrated, _ = apply_calibration(typed(cfg))
+    return check(apply_uncertainty(calibrated, INTERVENTIONS), kinds())
 
 
 def sampled_values(cfg: RunConfig) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.calibration.fingerprint import calibration_info
 from sim.config import RunConfig, to_dict
 from sim.io import write_json, write_parquet
 from sim.maps import map_figure
@@ -86,6 +87,7 @@ def run_info(cfg: RunConfig, wall_time: float, status: str, **extra: Any) -> dic
         "place": label(cfg.population),
         "start_date": cfg.start_date,
         "versions": _versions(),
+        "calibration": calibration_info(cfg),
         "git_commit": _git_commit(),
         "wall_time_s": round(wall_time, 3),
         "status": status,
@@ -111,7 +113,21 @@ def write_run(tables: RunTables, cfg: RunConfig, out_dir: Path, info: dict[str, 
             place = label(cfg.population)
             where = f"{place[0].upper()}{place[1:]}, by municipality"
             save_figure(map_figure(ts, title=where, small=cfg.small_scope), out_dir / "map.png")
+    if cfg.calibration.patterns:
+        write_patterns(tables, cfg, out_dir / "patterns.csv")
     write_json(info, out_dir / "run.json")
+
+
+def write_patterns(tables: RunTables, cfg: RunConfig, path: Path) -> None:
+    """Write each calibration target as the run simulated it, with the run's member."""
+    from sim.calibration.patterns import simulated_patterns
+    from sim.calibration.targets import load_targets
+
+    simulated = simulated_patterns(tables.timeseries.to_pandas(), load_targets())
+    out = simulated.rename_axis("pattern").reset_index()
+    out["member"] = cfg.calibration.member
+    out["seed"] = cfg.seed
+    out.to_csv(path, index=False, float_format="%.6g")
 
 
 def read_run(run_dir: str | Path) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:

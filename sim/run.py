@@ -15,9 +15,11 @@ True
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 
+from sim.calibration.fingerprint import calibration_warnings
 from sim.config import PolicyConfig, RunConfig, UncertaintyConfig
 from sim.model import CohesionModel
 from sim.progress import progress_bar
@@ -47,6 +49,9 @@ def run(
         keep_model: keep the model in the result (``RunTables.model``) for inspection.
     """
     model = CohesionModel(cfg, progress=progress, start=start)
+    for line in calibration_warnings(cfg):
+        model.warnings.append(line)
+        logging.getLogger("cohesion_sim").warning(line)
     stop = on_week is not None and bool(on_week(model))
     weeks = progress_bar(range(cfg.steps), "weeks", "week", enabled=progress)
     for _ in weeks if not stop else ():

@@ -243,6 +243,32 @@ def _small_scope(done: pd.DataFrame) -> int:
     return SMALL_SCOPE
 
 
+class MixedVersions(ValueError):
+    """A sweep's runs come from different models or calibrations; the message says which."""
+
+
+def check_versions(runs: pd.DataFrame) -> None:
+    """Refuse runs of different model versions, or of different fitted ensembles.
+
+    Runs without a calibration may sit beside runs with one (a sweep over
+    ``calibration``); two different ensembles, or two fingerprints of the model, may not:
+    their differences would be read as effects.
+
+    Raises:
+        MixedVersions: naming the versions and how many runs have each.
+    """
+    for column, what in (("model_version", "model"), ("posterior_version", "posterior")):
+        if column not in runs.columns:
+            continue
+        counts = runs[column].dropna().astype(str).value_counts()
+        if len(counts) > 1:
+            listed = ", ".join(f"{v} ({n} runs)" for v, n in counts.items())
+            raise MixedVersions(
+                f"the runs come from different {what} versions: {listed}; rerun the old "
+                "ones with this version (delete their run directories and resume the sweep)"
+            )
+
+
 def load_sweep(
     sweep_dir: str | Path,
     metric: str = "cohesion_index",
@@ -268,6 +294,7 @@ def load_sweep(
     table["context"], table["policy_label"] = _contexts(table)
     table["start_date"], table["place"] = _run_records(table)
     done = table[(table["status"] == "complete") & table["in_sweep"]]
+    check_versions(done)
     keys = done[["run", "policy_label", "context", "future", "seed", "sample"]].rename(
         columns={"policy_label": "policy"}
     )

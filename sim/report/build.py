@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis.load import load_sweep
+from sim.analysis.load import MixedVersions, load_sweep
 from sim.catalogue import CatalogueError
 from sim.io import atomic_write
 from sim.report.page import render_html
@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             rebuild=not args.no_rebuild,
             small_scope=args.small_scope,
         )
-    except CatalogueError as e:
+    except (CatalogueError, MixedVersions) as e:
         print(f"cohesion-sim-report: error: {e}", file=sys.stderr)
         sys.exit(1)
     runs = rep.tables["summary"]

@@ -1,0 +1,78 @@
+"""The out-of-sample test: fitted on 2012-2019, the years 2020-2024 forecast.
+
+The members of an ensemble fitted to the targets up to a date carry no information on
+the sizes of the later events (the 2020 rally, the benefits scandal, the energy crisis,
+the Groningen inquiry): each member is run with those sizes drawn from their priors
+(:mod:`sim.calibration.params`), one draw per member, on the same sweep machinery as the
+waves. The forecast of a pattern is the spread of the runs (median and 90% range);
+it is compared with what CBS measured, side by side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.calibration.params import PARAMS
+from sim.calibration.patterns import observed_patterns
+from sim.calibration.run import Size, run_wave
+from sim.calibration.targets import load_targets
+
+__all__ = ["forecast", "forecast_table"]
+
+
+def forecast(
+    out: Path,
+    ensemble: pd.DataFrame,
+    size: Size,
+    until: date,
+    launcher: Sequence[str] = (),
+    seed: int = 2020,
+) -> pd.DataFrame:
+    """Run every member with the later events' sizes drawn from their priors.
+
+    Returns:
+        One row per run: ``point``, ``seed`` and each pattern (also in
+        ``out``/forecast/).
+    """
+    rng = np.random.default_rng(seed)
+    fitted = [c for c in ensemble.columns if "." in c]
+    design = ensemble[fitted].reset_index(drop=True).copy()
+    for p in PARAMS:
+        if p.after > until and p.key not in fitted:
+            design[p.key] = rng.uniform(p.low, p.high, design.shape[0])
+    design.to_csv(out / "forecast_design.csv", index_label="point")
+    return run_wave(design, out / "forecast", size.seeds, size.overrides, launcher)
+
+
+def forecast_table(runs: pd.DataFrame, until: date) -> pd.DataFrame:
+    """Each pattern after ``until``: CBS's value and the runs' median and 90% range."""
+    targets = load_targets()
+    later = targets[targets["start"] > until]
+    observed = observed_patterns(later)
+    rows = []
+    for name in later.index:
+        if name not in runs.columns or runs[name].isna().all():
+            continue
+        values = runs[name].dropna().to_numpy()
+        lo, mid, hi = np.quantile(values, [0.05, 0.5, 0.95])
+        obs = float(observed.loc[name, "value"])
+        rows.append(
+            {
+                "pattern": name,
+                "metric": later.loc[name, "metric"],
+                "scope": later.loc[name, "scope"],
+                "period": f"{later.loc[name, 'start']}..{later.loc[name, 'end']}",
+                "cbs": obs,
+                "median": float(mid),
+                "low_5": float(lo),
+                "high_95": float(hi),
+                "error_points": round(100 * (float(mid) - obs), 1),
+                "inside_90": bool(lo <= obs <= hi),
+            }
+        )
+    return pd.DataFrame(rows)

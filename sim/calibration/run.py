@@ -1,0 +1,214 @@
+"""The calibration's driver: waves of runs on the sweep machinery, then the ensemble.
+
+Each wave writes its sets as an ensemble file (``design.csv``) and runs them as one
+sweep of the command line (``cohesion-sim -m ... calibration.ensemble=<design>
+calibration.member=range(0,N) seed=range(0,S)``), so a wave resumes after a kill (the
+finished runs are skipped), runs on whatever launcher is given (joblib here, Slurm or
+Ray through ``hydra/launcher=...``) and leaves ordinary run directories. Every run
+writes ``patterns.csv``: the targets as it simulated them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.calibration.ensemble import write_ensemble
+from sim.calibration.fingerprint import data_fingerprint, model_fingerprint
+from sim.calibration.matching import (
+    CUTOFF,
+    DISCREPANCY,
+    Match,
+    discrepancy,
+    first_wave,
+    match,
+    refocus,
+)
+from sim.calibration.params import Prior, params_until
+from sim.calibration.patterns import observed_patterns
+from sim.calibration.targets import load_targets
+
+__all__ = ["SIZES", "Size", "calibrate", "read_wave", "run_wave"]
+
+
+@dataclass(frozen=True)
+class Size:
+    """How big a calibration is: the population, the sets per wave and the seeds."""
+
+    overrides: tuple[str, ...]
+    waves: tuple[int, ...]
+    seeds: int
+    ensemble: int = 100
+
+
+#: ``full``: one citizen per thousand residents aged 15+ of the whole country (15,229),
+#: two waves; ``ci``: a town of 400 citizens and a handful of sets, to test the path.
+SIZES = {
+    "full": Size(
+        ("population=netherlands", "population.fraction=0.001", "metrics_every=4"),
+        (160, 120),
+        2,
+    ),
+    "ci": Size(("population.size=400", "metrics_every=4"), (8, 6), 2, ensemble=5),
+}
+BASE = ("scenario=history", "policy=none", "plot=false", "progress=false")
+
+
+def run_wave(
+    design: pd.DataFrame,
+    wave_dir: Path,
+    seeds: int,
+    overrides: Sequence[str],
+    launcher: Sequence[str] = (),
+    first_seed: int = 0,
+) -> pd.DataFrame:
+    """Run every set of ``design`` with ``seeds`` seeds from ``first_seed``; the patterns.
+
+    Returns:
+        One row per run: ``point``, ``seed`` and one column per pattern.
+    """
+    wave_dir.mkdir(parents=True, exist_ok=True)
+    path = wave_dir / "design.csv"
+    write_ensemble(design, path)
+    n = design.shape[0]
+    cmd = [
+        sys.executable, "-m", "sim", "-m", *BASE, *overrides,
+        f"calibration.ensemble={path.resolve()}",
+        f"calibration.member=range(0,{n})",
+        f"seed=range({first_seed},{first_seed + seeds})",
+        "calibration.patterns=true",
+        f"hydra.sweep.dir={(wave_dir / 'runs').resolve()}",
+        "hydra.callbacks.sweep.report=false",
+        "hydra.callbacks.sweep.catalogue=false",
+        *launcher,
+    ]  # fmt: skip
+    done = subprocess.run(cmd, check=False)
+    runs = read_wave(wave_dir)
+    if done.returncode != 0 or runs.shape[0] < n * seeds:
+        raise RuntimeError(
+            f"wave in {wave_dir}: {runs.shape[0]} of {n * seeds} runs finished "
+            f"(exit {done.returncode}); run the same command again to resume"
+        )
+    return runs
+
+
+def read_wave(wave_dir: Path) -> pd.DataFrame:
+    """The patterns of every finished run of a wave: ``point``, ``seed``, patterns."""
+    frames = []
+    for f in sorted((wave_dir / "runs").glob("**/patterns.csv")):
+        d = pd.read_csv(f)
+        row = d.set_index("pattern")["simulated"]
+        frames.append({"point": int(d["member"].iloc[0]), "seed": int(d["seed"].iloc[0]), **row})
+    return pd.DataFrame(frames)
+
+
+@dataclass
+class Result:
+    """A calibration's outcome: the waves' sets, their verdict and the ensemble."""
+
+    sets: pd.DataFrame
+    verdict: Match
+    ensemble: pd.DataFrame
+    priors: tuple[Prior, ...]
+    timings: dict[str, float] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def calibrate(
+    out: Path,
+    size: Size,
+    until: date | None = None,
+    launcher: Sequence[str] = (),
+    seed: int = 2012,
+    log: Any = print,
+) -> Result:
+    """History matching in waves; writes ``out``/ensemble.csv (with .json) and summary.json.
+
+    Args:
+        out: the calibration's directory (its waves' sweeps go under it).
+        size: :data:`SIZES` or your own.
+        until: fit only the targets that end by this date (an out-of-sample test); the
+            parameters of later events stay at their priors.
+        launcher: Hydra overrides for the sweeps' launcher (e.g. ``hydra/launcher=slurm``).
+        seed: seed of the waves' designs.
+        log: where progress lines go.
+    """
+    targets = load_targets()
+    if until is not None:
+        targets = targets[targets["end"] <= until]
+    priors = params_until(until)
+    observed = observed_patterns(targets)
+    disc = discrepancy(observed, targets)
+    keys = [p.key for p in priors]
+    sets = pd.DataFrame(columns=keys)
+    runs = pd.DataFrame()
+    timings: dict[str, float] = {}
+    verdict: Match | None = None
+    for k, n in enumerate(size.waves, start=1):
+        t0 = time.perf_counter()
+        if verdict is None:
+            design = first_wave(priors, n, seed)
+        else:
+            kept = sets.loc[verdict.nroy] if verdict.nroy else _closest(sets, verdict)
+            design = refocus(kept, priors, n, seed + k)
+        design.index = pd.RangeIndex(sets.shape[0], sets.shape[0] + n)
+        log(f"wave {k}: {n} sets x {size.seeds} seeds")
+        wave = run_wave(design.reset_index(drop=True), out / f"wave{k}", size.seeds,
+                        size.overrides, launcher)  # fmt: skip
+        wave["point"] += sets.shape[0]
+        sets = pd.concat([sets, design])
+        runs = pd.concat([runs, wave], ignore_index=True)
+        verdict = match(runs, observed, disc)
+        timings[f"wave{k}_s"] = round(time.perf_counter() - t0, 1)
+        log(
+            f"wave {k}: {len(verdict.nroy)} of {sets.shape[0]} sets not implausible; "
+            f"missed patterns: {', '.join(verdict.missed.index) or 'none'}"
+        )
+    assert verdict is not None
+    order = verdict.score.sort_values(kind="stable").index
+    chosen = [i for i in order if i in set(verdict.nroy)][: size.ensemble]
+    if not chosen:
+        chosen = list(order[: size.ensemble])
+    ensemble = sets.loc[chosen].copy()
+    ensemble["implausibility"] = verdict.score.loc[chosen].to_numpy()
+    info = {
+        "model_fingerprint": model_fingerprint(),
+        "data_fingerprint": data_fingerprint(),
+        "future": "history",
+        "until": until.isoformat() if until else None,
+        "method": "history matching, second-largest implausibility <= 3, no emulator",
+        "discrepancy": DISCREPANCY,
+        "cutoff": CUTOFF,
+        "size": {"overrides": list(size.overrides), "waves": list(size.waves), "seeds": size.seeds},
+        "runs": int(runs.shape[0]),
+        "non_implausible": len(verdict.nroy),
+        "members": len(chosen),
+        "members_non_implausible": bool(verdict.nroy),
+        "missed": {k: round(float(v), 2) for k, v in verdict.missed.items()},
+        "priors": {p.key: [p.low, p.high, p.basis] for p in priors},
+        "created": time.strftime("%Y-%m-%d"),
+        "timings": timings,
+    }
+    write_ensemble(ensemble, out / "ensemble.csv", info)
+    verdict.means.to_csv(out / "simulated.csv")
+    sets.to_csv(out / "sets.csv", index_label="point")
+    observed.assign(discrepancy=disc).to_csv(out / "observed.csv", index_label="pattern")
+    verdict.implausibility.to_csv(out / "implausibility.csv", index_label="point")
+    (out / "summary.json").write_text(json.dumps(info, indent=2) + "\n")
+    return Result(sets, verdict, ensemble, priors, timings, info)
+
+
+def _closest(sets: pd.DataFrame, verdict: Match) -> pd.DataFrame:
+    """No set is non-implausible yet: refocus on the tenth with the lowest score."""
+    k = max(2, int(np.ceil(0.1 * sets.shape[0])))
+    return sets.loc[verdict.score.sort_values(kind="stable").index[:k]]
