@@ -241,3 +241,13 @@ def test_policy_mode_studies_the_paired_effect_and_keeps_the_dummy_at_zero() -> 
     mu = res.morris["mu_star"].to_dict()
     assert mu["dummy.unused"] == 0.0
     assert mu["policy.interventions.canvassing.effect.trust_effect"] > 0.0
+
+
+def test_calibration_refuses_a_design_point_without_a_loss(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a point whose loss is not a number can be neither ranked nor accepted (before,
+    # it became the estimate while not accepted); the fit says where it is instead
+    design = [(0.30, 0.30, math.nan), *HAND_DESIGN[1:]]
+    with pytest.raises(ValueError, match=r"not a finite number at design points \[0\]"):
+        _hand_fit(monkeypatch, design)

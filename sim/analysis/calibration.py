@@ -232,6 +232,9 @@ def fit(
         seeds: seeds run at every point.
         design_seed: seed of the design.
         overrides: more Hydra overrides.
+
+    Raises:
+        ValueError: when the loss at a design point is not a finite number.
     """
     t0 = time.perf_counter()
     obs = load_observed() if obs is None else obs
@@ -260,6 +263,13 @@ def fit(
             )
         )
     design["rmse"] = [rmse_pp(s, target) for s in sims]
+    broken = np.flatnonzero(~np.isfinite(design["rmse"].to_numpy(dtype=float)))
+    if broken.size:
+        # a point without a loss can be neither ranked nor accepted
+        raise ValueError(
+            f"the loss is not a finite number at design points {broken.tolist()} "
+            "(a model value is missing or not a number there)"
+        )
     n_acc = max(MIN_ACCEPTED, math.ceil(accept * samples))
     decidable = n_acc <= MAX_ACCEPTED_SHARE * samples
     order = design["rmse"].rank(method="first")
