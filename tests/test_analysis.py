@@ -122,12 +122,58 @@ def test_calibration_recovers_parameters_from_a_series_the_model_made() -> None:
     assert post.at[level, "identifiable"]
     assert abs(fit.estimate[level] - truth[level]) < 0.1 * (0.75 - 0.35)
     # the truth lies inside the accepted points' range for both parameters
-    bounds = post[["q025", "q975"]].to_dict("index")
+    bounds = post[["accepted_low", "accepted_high"]].to_dict("index")
     for k, v in truth.items():
-        assert bounds[k]["q025"] - 0.02 <= v <= bounds[k]["q975"] + 0.02, k
+        assert bounds[k]["accepted_low"] - 0.02 <= v <= bounds[k]["accepted_high"] + 0.02, k
     assert fit.rmse < 5.0
     prof = cal.profile(fit, level)
     assert len(prof) == 5
+
+
+# A hand-made design of 20 points: with accept=0.2 the five lowest losses are accepted.
+# The best point (loss 1) lies at the edge of the accepted points in both parameters,
+# the way the CBS fit's best point did (the highest trust_mean, the lowest recovery).
+HAND_DESIGN = [
+    # a, b, loss
+    (0.90, 0.10, 1.0),
+    (0.40, 0.50, 2.0),
+    (0.45, 0.55, 3.0),
+    (0.50, 0.45, 4.0),
+    (0.55, 0.60, 5.0),
+    *[(0.01 + 0.06 * i, 0.99, 10.0 + i) for i in range(15)],
+]
+
+
+def _hand_fit(
+    monkeypatch: pytest.MonkeyPatch, design: list[tuple[float, float, float]]
+) -> cal.Calibration:
+    """fit() on a given design, with a stand-in simulator whose RMSE is each point's loss."""
+    loss = {(a, b): v for a, b, v in design}
+    frame = pd.DataFrame([(a, b) for a, b, _ in design], columns=["a", "b"])
+    monkeypatch.setattr(cal, "latin_hypercube", lambda u: frame.copy())
+
+    def shares(values: dict[str, float], obs: pd.DataFrame, **_: object) -> np.ndarray:
+        return np.array([loss[(values["a"], values["b"])] / 100.0])
+
+    monkeypatch.setattr(cal, "simulate_shares", shares)
+    obs = pd.DataFrame({"period": ["p"], "share": [0.0], "fitted": [True]})
+    return cal.fit(obs, {"a": (0.0, 1.0), "b": (0.0, 1.0)}, samples=len(design), accept=0.2)
+
+
+def test_calibration_estimate_lies_in_the_accepted_range_it_reports(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fit = _hand_fit(monkeypatch, HAND_DESIGN)
+    assert fit.estimate == {"a": 0.90, "b": 0.10}
+    assert fit.rmse == pytest.approx(1.0)
+    assert fit.fitted["model"].tolist() == pytest.approx([0.01])
+    assert fit.design["accepted"].tolist() == [True] * 5 + [False] * 15
+    post = fit.posterior
+    # the range of the five accepted points, read off the table above
+    assert (post.at["a", "accepted_low"], post.at["a", "accepted_high"]) == (0.40, 0.90)
+    assert (post.at["b", "accepted_low"], post.at["b", "accepted_high"]) == (0.10, 0.60)
+    for k, v in fit.estimate.items():
+        assert post.at[k, "accepted_low"] <= v <= post.at[k, "accepted_high"], k
 
 
 # --------------------------------------------------------------------------- loading, figures
@@ -195,3 +241,13 @@ def test_policy_mode_studies_the_paired_effect_and_keeps_the_dummy_at_zero() -> 
     mu = res.morris["mu_star"].to_dict()
     assert mu["dummy.unused"] == 0.0
     assert mu["policy.interventions.canvassing.effect.trust_effect"] > 0.0
+
+
+def test_calibration_refuses_a_design_point_without_a_loss(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a point whose loss is not a number can be neither ranked nor accepted (before,
+    # it became the estimate while not accepted); the fit says where it is instead
+    design = [(0.30, 0.30, math.nan), *HAND_DESIGN[1:]]
+    with pytest.raises(ValueError, match=r"not a finite number at design points \[0\]"):
+        _hand_fit(monkeypatch, design)

@@ -23,13 +23,15 @@ Latin hypercube over the parameter box (uniform prior): every point is run with 
 same seeds (common random numbers, so the loss surface is smooth in the parameters and
 not in the dice), the loss is the root mean square error in percentage points, and the
 ``accept`` share of points with the lowest loss (at least 5) is the approximate
-posterior. The best
-point is the estimate. Identifiability is read from the posterior spread: a parameter
-whose accepted values spread more than ``identified_ratio`` (0.5) times as widely as
-the prior (standard deviations) is reported as not identifiable from these points; the
-profile (lowest loss in each bin of one parameter, :func:`profile`) shows the same
-thing as a flat curve. A gradient optimiser is not used: the share of citizens above a
-threshold is a step function of the parameters at any finite population.
+posterior. The best point (the lowest loss, so always an accepted point) is the
+estimate; each parameter's accepted range is the lowest to the highest value among the
+accepted points, so it holds the estimate. Identifiability is read from the posterior
+spread: a parameter whose accepted values spread more than ``identified_ratio`` (0.5)
+times as widely as the prior (standard deviations) is reported as not identifiable from
+these points; the profile (lowest loss in each bin of one parameter, :func:`profile`)
+shows the same thing as a flat curve. A gradient optimiser is not used: the share of
+citizens above a threshold is a step function of the parameters at any finite
+population.
 """
 
 from __future__ import annotations
@@ -172,10 +174,14 @@ class Calibration:
         estimate: the best point's parameter values.
         fitted: the observations with the model's value at the estimate (``model``).
         posterior: per parameter: prior low/high, estimate, posterior mean, sd,
-            2.5% and 97.5% quantiles of the accepted points, ``spread_ratio`` (posterior
-            sd / prior sd), ``identifiable`` and ``verdict`` (``identifiable``, ``not
-            identifiable``, or ``too few design points to tell`` when the accepted points,
-            at least 5, would be more than a quarter of the design).
+            ``accepted_low`` and ``accepted_high`` (the lowest and the highest value among
+            the accepted points: every accepted point, the estimate included, lies in
+            between; not a 95% interval, whose 2.5% and 97.5% quantiles of a handful of
+            points would leave out the points at the ends, which may be the estimate),
+            ``spread_ratio`` (posterior sd / prior sd), ``identifiable`` and ``verdict``
+            (``identifiable``, ``not identifiable``, or ``too few design points to tell``
+            when the accepted points, at least 5, would be more than a quarter of the
+            design).
         runs: model runs made.
         seconds: wall time.
     """
@@ -226,6 +232,9 @@ def fit(
         seeds: seeds run at every point.
         design_seed: seed of the design.
         overrides: more Hydra overrides.
+
+    Raises:
+        ValueError: when the loss at a design point is not a finite number.
     """
     t0 = time.perf_counter()
     obs = load_observed() if obs is None else obs
@@ -254,15 +263,25 @@ def fit(
             )
         )
     design["rmse"] = [rmse_pp(s, target) for s in sims]
+    broken = np.flatnonzero(~np.isfinite(design["rmse"].to_numpy(dtype=float)))
+    if broken.size:
+        # a point without a loss can be neither ranked nor accepted
+        raise ValueError(
+            f"the loss is not a finite number at design points {broken.tolist()} "
+            "(a model value is missing or not a number there)"
+        )
     n_acc = max(MIN_ACCEPTED, math.ceil(accept * samples))
     decidable = n_acc <= MAX_ACCEPTED_SHARE * samples
     order = design["rmse"].rank(method="first")
     design["accepted"] = order <= n_acc
-    best = int(np.argmin(design["rmse"].to_numpy(dtype=float)))
+    acc = design[design["accepted"]]
+    # the estimate is taken from the accepted points (the one with the lowest loss, which
+    # is the best point of the design), so it lies in every range reported below
+    rows_accepted = np.flatnonzero(design["accepted"].to_numpy())
+    best = int(rows_accepted[np.argmin(acc["rmse"].to_numpy(dtype=float))])
     estimate = {k: float(design[k].to_numpy(dtype=float)[best]) for k in params}
     fitted = obs.copy()
     fitted["model"] = sims[best]
-    acc = design[design["accepted"]]
     rows = []
     for k, (lo, hi) in params.items():
         prior_sd = (hi - lo) / math.sqrt(12.0)
@@ -276,8 +295,8 @@ def fit(
                 "estimate": estimate[k],
                 "posterior_mean": float(acc[k].mean()),
                 "posterior_sd": sd,
-                "q025": float(acc[k].quantile(0.025)),
-                "q975": float(acc[k].quantile(0.975)),
+                "accepted_low": float(acc[k].min()),
+                "accepted_high": float(acc[k].max()),
                 "spread_ratio": ratio,
                 "identifiable": bool(decidable and ratio < identified_ratio),
                 "verdict": (
