@@ -1,7 +1,8 @@
 """The typed configuration schema: what a run is, as dataclasses.
 
-This module and :mod:`sim.config_policy` (the policy's schema, re-exported here) are the
-bottom of the package: they import nothing else from it. The dataclasses
+This module, :mod:`sim.config_policy` (the policy's schema) and :mod:`sim.config_dates`
+(a future's dated elections), both re-exported here, are the bottom of the package: they
+import nothing else from it. The dataclasses
 are registered in Hydra's ConfigStore (:func:`register_schema`), so Hydra and OmegaConf
 reject unknown keys and wrong types while composing. Their defaults are the documented
 defaults: the same values as the default option of each config group in ``configs/``
@@ -20,15 +21,18 @@ from typing import Any, get_args, get_origin, get_type_hints
 from hydra.core.config_store import ConfigStore
 
 from sim.config_calibration import CalibrationConfig, TrustLift
+from sim.config_dates import ELECTION_KINDS, ElectionConfig, week_of
 from sim.config_policy import InterventionConfig, PolicyConfig, TargetConfig
 
 __all__ = [
     "DRIVERS",
+    "ELECTION_KINDS",
     "BubblesConfig",
     "CalibrationConfig",
     "ConfigError",
     "DriversConfig",
     "DynamicsConfig",
+    "ElectionConfig",
     "GroupConfig",
     "InfluenceConfig",
     "InterventionConfig",
@@ -48,7 +52,9 @@ __all__ = [
     "apply_drivers",
     "dotted",
     "register_schema",
+    "stable_dict",
     "to_dict",
+    "week_of",
 ]
 
 
@@ -356,9 +362,12 @@ class ShockConfig:
     Attributes:
         kind: a registered shock kind (sim/shocks.py).
         week: the week it starts (>= 1; after the horizon it never happens), or None if
-            it is drawn at ``rate``.
+            it is dated or drawn at ``rate``.
+        date: the day it starts (ISO, ``YYYY-MM-DD``), instead of ``week``: it starts in
+            the week containing that day (:func:`sim.config_dates.week_of`); before the
+            run's ``start_date`` or after its horizon it never happens.
         rate: the chance per week that it starts (0-1), drawn from the shock's own
-            random stream, or None if it is scheduled at ``week``.
+            random stream, or None if it is scheduled at ``week`` or ``date``.
         scope: where it strikes: ``all``, ``municipality:<index>``,
             ``municipality:random`` (drawn from the shock's stream) or
             ``group:<name>``; each kind says which it accepts.
@@ -369,6 +378,7 @@ class ShockConfig:
 
     kind: str = ""
     week: int | None = None
+    date: str | None = None
     rate: float | None = None
     scope: str = "all"
     duration: int | None = None
@@ -386,6 +396,9 @@ class ScenarioConfig:
         shocks: the shocks by name (the name keys the shock's random stream).
         rules: extra registered rules (from plug-ins) that operate in this future;
             they run after the built-in rules.
+        elections: the elections by name, each held in the week of its date; if any
+            are listed, these are the run's only elections (none recur every
+            ``dynamics.participation.election_interval`` weeks).
     """
 
     name: str = "baseline"
@@ -393,6 +406,7 @@ class ScenarioConfig:
     drivers: DriversConfig = field(default_factory=DriversConfig)
     shocks: dict[str, ShockConfig] = field(default_factory=dict)
     rules: list[str] = field(default_factory=list)
+    elections: dict[str, ElectionConfig] = field(default_factory=dict)
 
 
 @dataclass
@@ -505,6 +519,28 @@ def to_dict(cfg: RunConfig) -> dict[str, Any]:
     out = _plain(cfg, RunConfig)
     assert isinstance(out, dict)
     return out
+
+
+def stable_dict(cfg: RunConfig) -> dict[str, Any]:
+    """:func:`to_dict` without the keys added to the schema later while they are unset.
+
+    What the config hash and the burn-in key are made of: a config that does not use a
+    later key (a shock's ``date``, a future's ``elections``, no calibration, no trust
+    lift) hashes as it did before the key existed, so finished runs are not redone on
+    resume and recorded hashes hold.
+    """
+    d = to_dict(cfg)
+    scenario = d["scenario"]
+    if not scenario["elections"]:
+        del scenario["elections"]
+    for shock in scenario["shocks"].values():
+        if shock["date"] is None:
+            del shock["date"]
+    if d["calibration"] == {"mode": "none", "ensemble": "history", "member": None, "patterns": False}:
+        del d["calibration"]  # a calibration's values are in the keys it sets
+    if not any(d["population"]["trust_lift"].values()):
+        del d["population"]["trust_lift"]
+    return d
 
 
 _HINTS: dict[type, dict[str, Any]] = {}

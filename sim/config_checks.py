@@ -22,6 +22,7 @@ from typing import Any
 
 from sim.config import (
     DRIVERS,
+    ELECTION_KINDS,
     ConfigError,
     DynamicsConfig,
     NetworkConfig,
@@ -112,8 +113,13 @@ def _num(v: float | None) -> str:
     return f"{v:g}"
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _date(key: str, value: str) -> None:
     try:
+        if not _ISO_DAY.fullmatch(str(value)):
+            raise ValueError(value)  # fromisoformat also takes 20160406 and 2016-W14-3
         date.fromisoformat(str(value))
     except ValueError:
         raise ConfigError(key, f"must be a date as YYYY-MM-DD, got {value!r}") from None
@@ -415,10 +421,16 @@ def _check_scenario(s: ScenarioConfig, cfg: RunConfig, kinds: Kinds) -> None:
                     "cannot hold it (put it in a policy file)",
                 )
             raise _unknown_kind(f"{key}.kind", shock.kind, "shock", shocks)
-        if (shock.week is None) == (shock.rate is None):
-            raise ConfigError(key, "give exactly one of week (scheduled) or rate (per week)")
+        if shock.week is not None and shock.date is not None:
+            raise ConfigError(f"{key}.date", "give week or date, not both")
+        if (shock.week is None and shock.date is None) == (shock.rate is None):
+            raise ConfigError(
+                key, "give exactly one of week or date (scheduled) or rate (per week)"
+            )
         if shock.week is not None:
             _range(f"{key}.week", shock.week, 1)
+        if shock.date is not None:
+            _date(f"{key}.date", shock.date)
         if shock.rate is not None:
             _range(f"{key}.rate", shock.rate, 0.0, 1.0)
         if shock.duration is not None:
@@ -426,6 +438,11 @@ def _check_scenario(s: ScenarioConfig, cfg: RunConfig, kinds: Kinds) -> None:
         kind = shocks[shock.kind]
         _check_scope(f"{key}.scope", shock.scope, kind.scopes, cfg)
         kind.check(key, shock, cfg)
+    for name, election in s.elections.items():
+        key = f"scenario.elections.{name}"
+        _check_name(key, name)
+        _choice(f"{key}.kind", election.kind, ELECTION_KINDS)
+        _date(f"{key}.date", election.date)
     for i, rule in enumerate(s.rules):
         if rule not in kinds.rules:
             raise _unknown_kind(

@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 
 from sim.allocator import release_free_memory
 from sim.checks import check_state
-from sim.config import RunConfig, apply_drivers
+from sim.config import ELECTION_KINDS, RunConfig, apply_drivers, week_of
 from sim.dynamics import RULES, Encounters
 from sim.dynamics.bubbles import offline_turnover, unfollow
 from sim.dynamics.encounters import draw_encounters
@@ -185,13 +185,13 @@ class CohesionModel(mesa.Model):
         for name, size in zip(self.scopes.names, scope_sizes(self.scopes), strict=True):
             if not name.startswith("_"):
                 self.log("citizens", name, float(size))
-        self._schedule_elections()
+        unheld = self._schedule_elections()
         # The future and the policy are built after the burn-in, so neither acts during
         # it; shocks go on the event schedule, interventions are agents.
         self.future = build_future(self)
         self.policy = build_policy(self)
         #: What the run cannot honour of its config, one line each (also in run.json).
-        self.warnings: list[str] = [*self.future.warnings, *self.policy.warnings]
+        self.warnings: list[str] = [*unheld, *self.future.warnings, *self.policy.warnings]
         for line in self.warnings:
             _log.warning(line)
 
@@ -455,17 +455,55 @@ class CohesionModel(mesa.Model):
         self._record_index += 1
 
     # ------------------------------------------------------------------ events
-    def _schedule_elections(self) -> None:
-        interval = self.cfg.dynamics.participation.election_interval
-        if interval <= self.cfg.steps:
-            self.schedule_recurring(self._election, Schedule(interval=interval, start=interval))
+    def _schedule_elections(self) -> list[str]:
+        """Put the elections on the event schedule; the lines of those not held.
 
-    def _election(self) -> None:
-        """Elections: turnout by propensity, for parliament and for the councils.
+        A future that lists its elections (``scenario.elections``) has exactly those,
+        each at the end of the week containing its date (several in one week are one
+        election of their kinds); otherwise both kinds are held together every
+        ``election_interval`` weeks. Either way an election is an event at time w, after
+        week w's rules, logged at week w.
+        """
+        listed, steps = self.cfg.scenario.elections, self.cfg.steps
+        #: Week -> the kinds of election held at its end (a future's listed elections).
+        self.election_weeks: dict[int, tuple[str, ...]] = {}
+        if not listed:
+            interval = self.cfg.dynamics.participation.election_interval
+            if interval <= steps:
+                self.schedule_recurring(self._election, Schedule(interval=interval, start=interval))
+            return []
+        start = self.cfg.start_date
+        held: dict[int, set[str]] = {}
+        unheld = []
+        for name, election in listed.items():
+            week = week_of(election.date, start)
+            where = f"scenario.elections.{name}.date: {election.date}"
+            if week < 1:
+                unheld.append(f"{where} is before the run's start ({start}), so it is not held")
+            elif week > steps:
+                unheld.append(
+                    f"{where} (week {week}) is after the run's last week ({steps}), "
+                    "so it is not held"
+                )
+            else:
+                held.setdefault(week, set()).add(election.kind)
+        for w, kinds in held.items():
+            self.election_weeks[w] = tuple(k for k in ELECTION_KINDS if k in kinds)
+        for week in sorted(self.election_weeks):
+            self.schedule_event(self._listed_election, at=week)
+        return unheld
+
+    def _listed_election(self) -> None:
+        """The listed election(s) of this week."""
+        self._election(self.election_weeks[self.steps])
+
+    def _election(self, kinds: tuple[str, ...] = ELECTION_KINDS) -> None:
+        """An election: turnout by propensity, and for each kind held.
 
         Each citizen turns out with its propensity (``turnout``), and for parliament and
         the municipal council with the propensity times each kind's factor; each
-        turnout is recorded for all and per municipality.
+        turnout is recorded for all and per municipality. The stream draws for both
+        kinds whichever are held, so every election draws the same amount.
         """
         pop, cfg = self.population, self.cfg.dynamics.participation
         stream = self.streams["elections"]
@@ -476,18 +514,26 @@ class CohesionModel(mesa.Model):
             ("municipal", cfg.municipal_factor),
         ):
             voted = stream.random(pop.size) < np.minimum(1.0, pop.participation * factor)
-            self.log_turnout(f"turnout_{kind}", voted)
+            if kind in kinds:
+                self.log_turnout(f"turnout_{kind}", voted)
 
     def log_turnout(
-        self, metric: str, voted: NDArray[np.bool_], among: NDArray[np.bool_] | None = None
+        self,
+        metric: str,
+        voted: NDArray[np.bool_],
+        among: NDArray[np.bool_] | None = None,
+        week: int | None = None,
     ) -> None:
-        """Log the share of ``among`` (everyone) who voted, for all and per municipality."""
+        """Log the share of ``among`` (everyone) who voted, for all and per municipality.
+
+        ``week`` defaults to now; a vote held between weeks passes the week it belongs to.
+        """
         pop = self.population
         mask = np.ones(pop.size, bool) if among is None else among
-        self.log(metric, "all", float(voted[mask].sum()) / max(int(mask.sum()), 1))
+        self.log(metric, "all", float(voted[mask].sum()) / max(int(mask.sum()), 1), week)
         k = pop.n_municipalities
         share = np.bincount(pop.municipality, weights=voted & mask, minlength=k) / np.maximum(
             np.bincount(pop.municipality, weights=mask, minlength=k), 1
         )
         for m in range(k):
-            self.log(metric, pop.municipality_scope(m), float(share[m]))
+            self.log(metric, pop.municipality_scope(m), float(share[m]), week)

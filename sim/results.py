@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from sim.calibration.fingerprint import calibration_info
-from sim.config import RunConfig, to_dict
+from sim.config import RunConfig, stable_dict
 from sim.io import write_json, write_parquet
 from sim.maps import map_figure
 from sim.places import citizens, label
@@ -41,8 +41,8 @@ PRESENTATION_KEYS = ("progress", "plot", "small_scope")
 
 
 def config_hash(cfg: RunConfig) -> str:
-    """SHA-256 of the config as given (presentation keys left out)."""
-    d = to_dict(cfg)
+    """SHA-256 of the config as given (presentation keys and unset later keys left out)."""
+    d = stable_dict(cfg)
     for k in PRESENTATION_KEYS:
         d.pop(k, None)
     blob = json.dumps(d, sort_keys=True, separators=(",", ":")).encode()

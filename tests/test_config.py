@@ -167,7 +167,16 @@ def test_to_dict_is_the_dict_omegaconf_makes_so_hashes_stay(overrides):
 #: Keys whose schema default is deliberately not the default option's: texts that name
 #: an option, and collections that each option states in full (a dict field merges, so
 #: a default there would leak into every option that names its own).
-PER_OPTION = ("name", "description", "groups", "shocks", "interventions", "params", "rules")
+PER_OPTION = (
+    "name",
+    "description",
+    "groups",
+    "shocks",
+    "elections",
+    "interventions",
+    "params",
+    "rules",
+)
 
 
 def _leaves(d, prefix=""):

@@ -68,6 +68,7 @@ def test_futures_and_policies_are_the_config_files():
         names = {c.name for c in found}
         assert names == {p.stem for p in (api.config_dir() / group).glob("*.yaml")}
     assert options.futures()[0].name == "baseline"
+    assert all(c.description for c in options.futures())  # history's is under scenario:
     assert options.policies()[0].name == "none"
 
 

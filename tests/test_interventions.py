@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import filecmp
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ import yaml
 from sim import api
 from sim.analysis import studies
 from sim.analysis.evidence import CONTACT_D, derive_contact, derive_deep_canvassing, pooled_for
-from sim.config import ConfigError, RunConfig, TargetConfig
+from sim.config import ConfigError, RunConfig, TargetConfig, week_of
 from sim.interventions import INTERVENTIONS
 from sim.interventions.base import choose
 from sim.interventions.canvassing import DEEP_PREJUDICE_EFFECT, DEEP_PREJUDICE_RANGE
@@ -118,19 +119,37 @@ def test_values_written_in_the_files_are_the_documented_defaults():
                 if value is not None:
                     assert value == cls.params[pname].value(mode), (name, pname)
     for name in FUTURES:
+        # a value of a future's own (a dated past's event sizes) states its prior on its line
+        own = re.findall(
+            r"^\s+(\w+): ([0-9.]+)\s+# prior: ([0-9.]+)-([0-9.]+) \(",
+            (SCENARIO_DIR / f"{name}.yaml").read_text(),
+            re.M,
+        )
+        for _, value, lo, hi in own:
+            assert float(lo) <= float(value) <= float(hi), (name, value)
         for shock in typed(f"scenario={name}").scenario.shocks.values():
             cls = SHOCKS[shock.kind]
             for pname, value in shock.effect.items():
-                if value is not None:
+                if value is not None and (pname, value) not in {(n, float(v)) for n, v, *_ in own}:
                     assert value == cls.params[pname].value("default"), (name, pname)
+
+
+#: What a future may set outside its group (``# @package _global_``, its own keys under
+#: ``scenario:``): the run's dates and the year of CBS's trust figures, never a policy.
+FUTURE_GLOBAL_KEYS = {"scenario", "start_date", "steps", "population"}
 
 
 def test_files_are_plain_data_of_their_group():
     for path in [*POLICY_DIR.glob("*.yaml"), *SCENARIO_DIR.glob("*.yaml")]:
         text = path.read_text()
-        assert "@package" not in text, path  # no escape from the group's package
         assert "_target_" not in text, path
         doc = yaml.safe_load(text)
+        if "@package" in text:  # only a future, only to set its dates
+            assert path.parent == SCENARIO_DIR, path
+            assert text.startswith("# @package _global_\n"), path
+            assert set(doc) <= FUTURE_GLOBAL_KEYS, (path, set(doc) - FUTURE_GLOBAL_KEYS)
+            assert set(doc.get("population", {})) <= {"trust_year"}, path
+            doc = doc["scenario"]
         if path.parent == POLICY_DIR:
             assert "scenario" not in doc and "shocks" not in doc, path
         else:
@@ -755,8 +774,10 @@ def _compressed(future: str) -> list[str]:
     cfg = prepare(api.compose([f"scenario={future}"]))
     out = []
     for i, (name, shock) in enumerate(cfg.scenario.shocks.items()):
-        if shock.week is not None:
+        if shock.week is not None or shock.date is not None:
             out.append(f"scenario.shocks.{name}.week={2 + 4 * i}")
+        if shock.date is not None:
+            out.append(f"scenario.shocks.{name}.date=null")
         out.append(f"scenario.shocks.{name}.duration=4")
     return out
 
@@ -783,7 +804,7 @@ def _every_policy(future: str, steps: int, overrides: list[str]) -> None:
             assert model.policy.spent <= model.policy.budget + 1e-6
     assert none is not None
     fired = {e[1] for e in none.events if e[1].startswith("shock.")}
-    wanted = {f"shock.{n}" for n, s in none.cfg.scenario.shocks.items() if s.rate is None}
+    wanted = {f"shock.{s.name}" for s in none.future.shocks if s.week and 1 <= s.week <= steps}
     assert wanted <= fired, wanted - fired
 
 
@@ -795,7 +816,10 @@ def test_every_policy_runs_in_every_future(future):
 @pytest.mark.slow
 @pytest.mark.parametrize("future", FUTURES)
 def test_every_policy_runs_in_every_future_over_its_own_weeks(future):
-    _every_policy(future, 140, [])
+    cfg = prepare(api.compose([f"scenario={future}"]))
+    weeks = [s.week or 0 for s in cfg.scenario.shocks.values()]
+    weeks += [week_of(s.date, cfg.start_date) for s in cfg.scenario.shocks.values() if s.date]
+    _every_policy(future, max(140, *weeks), [])  # up to the last scheduled shock
 
 
 # --------------------------------------------------------------------------- files name no code

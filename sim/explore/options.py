@@ -83,6 +83,8 @@ def _group(group: str, first: str) -> list[Choice]:
     out: list[Choice] = []
     for path in sorted((config_dir() / group).glob("*.yaml")):
         node = OmegaConf.load(path)
+        if isinstance(node, DictConfig) and isinstance(node.get(group), DictConfig):
+            node = node[group]  # a file that also sets global keys (history's dates)
         desc = str(node.get("description", "")) if isinstance(node, DictConfig) else ""
         out.append(Choice(path.stem, desc))
     out.sort(key=lambda c: (c.name != first, c.name))

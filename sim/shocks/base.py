@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.config import RunConfig, ShockConfig
+from sim.config import RunConfig, ShockConfig, week_of
 from sim.params import Param, resolve
 from sim.registry import Registry
 
@@ -88,6 +88,11 @@ class Shock:
         self.cfg = cfg
         self.p = resolve(f"scenario.shocks.{name}.effect", self.params, cfg.effect, "default")
         self.duration = cfg.duration if cfg.duration is not None else self.default_duration
+        #: The week it starts: its ``week``, or the week of its ``date`` (below 1 if the
+        #: date is before the run's start); None if it is drawn at a rate.
+        self.week: int | None = cfg.week
+        if cfg.date is not None:
+            self.week = week_of(cfg.date, self.model.cfg.start_date)
         self.stream = self.model.streams[f"shock:{name}"]
         self.occurrences: list[Occurrence] = []
 
@@ -110,8 +115,9 @@ class Shock:
         if cfg.rate is not None:
             starts = np.flatnonzero(draws.random(horizon) < cfg.rate) + 1
         else:
-            assert cfg.week is not None
-            starts = np.array([cfg.week] if cfg.week <= horizon else [], dtype=np.int64)
+            week = self.week
+            assert week is not None
+            starts = np.array([week] if 1 <= week <= horizon else [], dtype=np.int64)
         if kind == "municipality" and value == "random":
             k = self.model.population.n_municipalities
             drawn = draws.integers(0, k, max(horizon, 1))
@@ -174,15 +180,19 @@ class Future:
         self.shocks: list[Shock] = [
             SHOCKS[sc.kind](self, name, sc) for name, sc in cfg.shocks.items()
         ]
-        horizon = model.cfg.steps
+        horizon, start = model.cfg.steps, model.cfg.start_date
         self.warnings: list[str] = []
         for shock in self.shocks:
-            week0 = shock.cfg.week
-            key = f"scenario.shocks.{shock.name}.week"
-            if week0 is not None and week0 > horizon:
+            week0, day = shock.week, shock.cfg.date
+            key = f"scenario.shocks.{shock.name}.{'week' if day is None else 'date'}"
+            when = f"week {week0}" if day is None else f"{day} (week {week0})"
+            if week0 is not None and week0 < 1:
                 self.warnings.append(
-                    f"{key}: week {week0} is after the run's last week ({horizon}), "
-                    "so it never strikes"
+                    f"{key}: {day} is before the run's start ({start}), so it never strikes"
+                )
+            elif week0 is not None and week0 > horizon:
+                self.warnings.append(
+                    f"{key}: {when} is after the run's last week ({horizon}), so it never strikes"
                 )
             elif week0 is not None and week0 + shock.duration - 1 > horizon:
                 self.warnings.append(

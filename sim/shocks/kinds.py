@@ -99,7 +99,7 @@ class ReferendumOverridden(Shock):
             occ.scope,
             n_voted / max(int(occ.mask.sum()), 1),
         )
-        self.model.log_turnout("turnout_referendum", voted, occ.mask)
+        self.model.log_turnout("turnout_referendum", voted, occ.mask, week)
         log(self.model, week, f"shock.{self.name}.yes_share", occ.scope, yes_share)
         log(self.model, week, f"shock.{self.name}.outcome_yes", occ.scope, float(yes_share > 0.5))
 

@@ -24,7 +24,7 @@ import uuid
 from pathlib import Path
 from typing import Literal
 
-from sim.config import RunConfig, to_dict
+from sim.config import RunConfig, stable_dict
 from sim.run import start_state
 from sim.state import StartState, load, save
 
@@ -51,7 +51,7 @@ def burn_in_key(cfg: RunConfig) -> str:
     Uncertain parameters are applied to the config before it is hashed, so runs whose
     sampled values change the burn-in (e.g. a dynamics parameter) get different keys.
     """
-    d = to_dict(cfg)
+    d = stable_dict(cfg)
     for k in NOT_IN_BURN_IN:
         d.pop(k, None)
     blob = json.dumps(d, sort_keys=True, separators=(",", ":")).encode()
