@@ -536,7 +536,8 @@ def stable_dict(cfg: RunConfig) -> dict[str, Any]:
     for shock in scenario["shocks"].values():
         if shock["date"] is None:
             del shock["date"]
-    if d["calibration"] == {"mode": "none", "ensemble": "history", "member": None, "patterns": False}:
+    unset = {"mode": "none", "ensemble": "history", "member": None, "patterns": False}
+    if d["calibration"] == unset:
         del d["calibration"]  # a calibration's values are in the keys it sets
     if not any(d["population"]["trust_lift"].values()):
         del d["population"]["trust_lift"]
