@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-__all__ = ["PARAMS", "Prior", "params_until"]
+__all__ = ["PARAMS", "SHOCKS", "Prior", "params_until"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,32 @@ PARAMS: tuple[Prior, ...] = (
         "data/elections.csv: municipal turnout 50-55%",
     ),
 )
+
+
+def _shock(name: str, param: str, low: float, high: float, when: date, basis: str) -> Prior:
+    return Prior(f"scenario.shocks.{name}.effect.{param}", low, high, basis, when)
+
+
+#: The sizes of the history's events (configs/scenario/history.yaml states each range
+#: and its reason beside the event).
+SHOCKS: tuple[Prior, ...] = (
+    _shock("ukraine_referendum", "trust_loss", 0.0, 0.4, date(2016, 4, 6), "judgement"),
+    _shock(
+        "intelligence_act_referendum",
+        "turnout_factor",
+        0.37,
+        0.7,
+        date(2018, 3, 21),
+        "without and with the pull of the council elections held the same day",
+    ),
+    _shock("rally_2020", "share_rise", 0.02, 0.2, date(2020, 3, 16), "CBS: 44% in Q1, 58% in Q2"),
+    _shock("rally_2020", "half_life", 8.0, 104.0, date(2020, 3, 16), "judgement (weeks)"),
+    _shock("benefits_scandal", "vulnerable_loss", 0.0, 0.5, date(2020, 12, 17), "judgement"),
+    _shock("benefits_scandal", "others_loss", 0.0, 0.1, date(2020, 12, 17), "judgement"),
+    _shock("energy_2022", "trust_loss", 0.0, 0.2, date(2022, 2, 24), "judgement"),
+    _shock("groningen_inquiry", "others_loss", 0.0, 0.05, date(2023, 2, 24), "judgement"),
+)
+PARAMS = PARAMS + SHOCKS
 
 
 def params_until(until: date | None) -> tuple[Prior, ...]:
