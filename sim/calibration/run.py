@@ -51,12 +51,14 @@ class Size:
     ensemble: int = 100
 
 
-#: ``full``: one citizen per thousand residents aged 15+ of the whole country (15,229),
-#: two waves; ``ci``: a town of 400 citizens and a handful of sets, to test the path.
+#: ``full``: one citizen per 2,000 residents aged 15+ of the whole country (7,614; every
+#: municipality has at least one), two waves of 120 and 80 sets, two seeds each (docs/
+#: calibration.md shows the patterns hold at twice the size); ``ci``: a town of 400
+#: citizens and a handful of sets, to test the path.
 SIZES = {
     "full": Size(
-        ("population=netherlands", "population.fraction=0.001", "metrics_every=4"),
-        (160, 120),
+        ("population=netherlands", "population.fraction=0.0005", "metrics_every=4"),
+        (120, 80),
         2,
     ),
     "ci": Size(("population.size=400", "metrics_every=4"), (8, 6), 2, ensemble=5),
