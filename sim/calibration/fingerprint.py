@@ -24,14 +24,15 @@ from sim.compose import config_dir
 __all__ = ["calibration_info", "calibration_warnings", "data_fingerprint", "model_fingerprint"]
 
 _PACKAGE = Path(__file__).resolve().parent.parent
-#: The model's own source, relative to the package (analysis, reports, the command line
-#: and the calibration itself do not change a run's numbers).
+#: The model's own source, relative to the package: its schema's defaults, the rules,
+#: shocks, interventions, population, places, network, metrics and the model. The checks
+#: at the edge, the analysis, reports, the command line and the calibration itself do
+#: not change a run's numbers.
 MODEL_SOURCES = (
-    "config.py", "config_calibration.py", "config_checks.py", "config_policy.py",
-    "config_typed.py", "institutions.py", "metrics.py", "model.py", "network.py",
-    "people.py", "places.py", "population.py", "prefetch.py", "prepare.py", "state.py",
-    "streams.py", "tables.py", "uncertainty.py", "dynamics/*.py", "shocks/*.py",
-    "interventions/*.py",
+    "config.py", "config_calibration.py", "config_dates.py", "config_policy.py",
+    "institutions.py", "metrics.py", "model.py", "network.py", "people.py", "places.py",
+    "population.py", "prefetch.py", "state.py", "streams.py", "dynamics/*.py",
+    "shocks/*.py", "interventions/*.py",
 )  # fmt: skip
 MODEL_CONFIGS = ("config.yaml", "dynamics/*.yaml", "population/*.yaml", "network/*.yaml",
                  "scenario/*.yaml")  # fmt: skip
