@@ -32,8 +32,9 @@ def forecast(
     until: date,
     launcher: Sequence[str] = (),
     seed: int = 2020,
+    members: int = 40,
 ) -> pd.DataFrame:
-    """Run every member with the later events' sizes drawn from their priors.
+    """Run the best ``members`` members with the later events' sizes drawn from their priors.
 
     Returns:
         One row per run: ``point``, ``seed`` and each pattern (also in
@@ -41,7 +42,7 @@ def forecast(
     """
     rng = np.random.default_rng(seed)
     fitted = [c for c in ensemble.columns if "." in c]
-    design = ensemble[fitted].reset_index(drop=True).copy()
+    design = ensemble[fitted].head(members).reset_index(drop=True).copy()
     for p in PARAMS:
         if p.after > until and p.key not in fitted:
             design[p.key] = rng.uniform(p.low, p.high, design.shape[0])

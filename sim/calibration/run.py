@@ -37,6 +37,7 @@ from sim.calibration.matching import (
 from sim.calibration.params import Prior, params_until
 from sim.calibration.patterns import observed_patterns
 from sim.calibration.targets import load_targets
+from sim.config_dates import week_of
 
 __all__ = ["SIZES", "Size", "calibrate", "read_wave", "run_wave"]
 
@@ -64,6 +65,8 @@ SIZES = {
     "ci": Size(("population.size=400", "metrics_every=4"), (8, 6), 2, ensemble=5),
 }
 BASE = ("scenario=history", "policy=none", "plot=false", "progress=false")
+#: Week 0 of the history (configs/scenario/history.yaml).
+HISTORY_START = "2012-01-01"
 
 
 def run_wave(
@@ -149,6 +152,9 @@ def calibrate(
     if until is not None:
         targets = targets[targets["end"] <= until]
     priors = params_until(until)
+    overrides = list(size.overrides)
+    if until is not None:  # the runs stop at the end of the fitted years
+        overrides.append(f"steps={week_of(until.isoformat(), HISTORY_START)}")
     observed = observed_patterns(targets)
     disc = discrepancy(observed, targets)
     keys = [p.key for p in priors]
@@ -166,7 +172,7 @@ def calibrate(
         design.index = pd.RangeIndex(sets.shape[0], sets.shape[0] + n)
         log(f"wave {k}: {n} sets x {size.seeds} seeds")
         wave = run_wave(design.reset_index(drop=True), out / f"wave{k}", size.seeds,
-                        size.overrides, launcher)  # fmt: skip
+                        overrides, launcher)  # fmt: skip
         wave["point"] += sets.shape[0]
         sets = pd.concat([sets, design])
         runs = pd.concat([runs, wave], ignore_index=True)
@@ -191,7 +197,7 @@ def calibrate(
         "method": "history matching, second-largest implausibility <= 3, no emulator",
         "discrepancy": DISCREPANCY,
         "cutoff": CUTOFF,
-        "size": {"overrides": list(size.overrides), "waves": list(size.waves), "seeds": size.seeds},
+        "size": {"overrides": overrides, "waves": list(size.waves), "seeds": size.seeds},
         "runs": int(runs.shape[0]),
         "non_implausible": len(verdict.nroy),
         "members": len(chosen),
