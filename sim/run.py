@@ -74,4 +74,12 @@ def start_state(cfg: RunConfig) -> StartState:
     base = replace(
         cfg, policy=PolicyConfig(), uncertainty=UncertaintyConfig(), steps=0, progress=False
     )
-    return capture(CohesionModel(base))
+    # A model of no weeks would warn that every dated event falls after its horizon: those
+    # lines are not the run's (the run built from this state gives its own).
+    log = logging.getLogger("cohesion_sim")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        return capture(CohesionModel(base))
+    finally:
+        log.setLevel(level)
