@@ -52,12 +52,11 @@ mutate: venv
 	$(PY) -m tools.mutate --fresh $(ARGS)
 	$(PY) -m tools.named_mutants
 
-# Calibration to the Netherlands 2012-2024 (docs/calibration.md): fitted on 2012-2019 and
-# 2020-2024 forecast (outputs/calibration-2019-12-31), then fitted on every year
-# (outputs/calibration). ARGS=--size=ci for the small version, ARGS=--ship to make the
-# fit the package's ensemble. A killed calibration resumes where it stopped.
+# Calibration to the Netherlands 2012-2024 (docs/calibration.md): the first wave is also
+# matched to 2012-2019 alone and forecasts 2020-2024 (outputs/calibration/holdout); the
+# fit on every year is in outputs/calibration. ARGS=--size=ci for the small version,
+# ARGS=--ship to make the fit the package's ensemble. A killed calibration resumes.
 calibrate: venv
-	$(PY) -m sim.calibration --until 2019-12-31 $(ARGS)
 	$(PY) -m sim.calibration $(ARGS)
 
 clean:

@@ -33,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
         "--until", type=date.fromisoformat, default=None,
         help="fit the targets up to this date only, then forecast the later ones",
     )  # fmt: skip
+    ap.add_argument(
+        "--holdout", type=date.fromisoformat, default=date(2019, 12, 31),
+        help="also match the first wave to the targets up to this date and forecast the "
+        "later ones from the same runs (outputs in OUT/holdout; default 2019-12-31)",
+    )  # fmt: skip
     ap.add_argument("--out", type=Path, default=None, help="default: outputs/calibration[-UNTIL]")
     ap.add_argument("--seed", type=int, default=2012, help="seed of the waves' designs")
     ap.add_argument(
@@ -46,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     size = SIZES[a.size]
     out = a.out or Path(f"outputs/calibration{'-' + a.until.isoformat() if a.until else ''}")
-    res = calibrate(out, size, a.until, a.launcher, a.seed)
+    holdout = a.holdout if a.until is None else None
+    res = calibrate(out, size, a.until, a.launcher, a.seed, holdout=holdout)
     print(
         f"ensemble: {out / 'ensemble.csv'} ({len(res.ensemble)} members; "
         f"{res.info['non_implausible']} sets not implausible after {res.info['runs']} runs)"

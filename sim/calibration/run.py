@@ -53,13 +53,13 @@ class Size:
 
 
 #: ``full``: one citizen per 2,000 residents aged 15+ of the whole country (7,614; every
-#: municipality has at least one), two waves of 120 and 80 sets, two seeds each (docs/
+#: municipality has at least one), two waves of 120 and 60 sets, two seeds each (docs/
 #: calibration.md shows the patterns hold at twice the size); ``ci``: a town of 400
 #: citizens and a handful of sets, to test the path.
 SIZES = {
     "full": Size(
         ("population=netherlands", "population.fraction=0.0005", "metrics_every=4"),
-        (120, 80),
+        (120, 60),
         2,
     ),
     "ci": Size(("population.size=400", "metrics_every=4"), (8, 6), 2, ensemble=5),
@@ -136,6 +136,7 @@ def calibrate(
     launcher: Sequence[str] = (),
     seed: int = 2012,
     log: Any = print,
+    holdout: date | None = None,
 ) -> Result:
     """History matching in waves; writes ``out``/ensemble.csv (with .json) and summary.json.
 
@@ -147,6 +148,10 @@ def calibrate(
         launcher: Hydra overrides for the sweeps' launcher (e.g. ``hydra/launcher=slurm``).
         seed: seed of the waves' designs.
         log: where progress lines go.
+        holdout: also fit the first wave to the targets up to this date alone and
+            forecast the later ones from the same runs (``out``/holdout/): the first
+            wave's sizes of the later events are drawn from their priors, independently
+            of anything measured after the date.
     """
     targets = load_targets()
     if until is not None:
@@ -178,6 +183,8 @@ def calibrate(
         runs = pd.concat([runs, wave], ignore_index=True)
         verdict = match(runs, observed, disc)
         timings[f"wave{k}_s"] = round(time.perf_counter() - t0, 1)
+        if k == 1 and holdout is not None:
+            _holdout(out / "holdout", runs, sets, holdout, size.ensemble, log)
         log(
             f"wave {k}: {len(verdict.nroy)} of {sets.shape[0]} sets not implausible; "
             f"missed patterns: {', '.join(verdict.missed.index) or 'none'}"
@@ -214,6 +221,40 @@ def calibrate(
     verdict.implausibility.to_csv(out / "implausibility.csv", index_label="point")
     (out / "summary.json").write_text(json.dumps(info, indent=2) + "\n")
     return Result(sets, verdict, ensemble, priors, timings, info)
+
+
+def _holdout(
+    out: Path, runs: pd.DataFrame, sets: pd.DataFrame, until: date, keep: int, log: Any
+) -> None:
+    """The first wave matched to the targets up to ``until``; the later ones forecast."""
+    from sim.calibration.forecast import forecast_table
+
+    out.mkdir(parents=True, exist_ok=True)
+    targets = load_targets()
+    earlier = targets[targets["end"] <= until]
+    observed = observed_patterns(earlier)
+    verdict = match(runs, observed, discrepancy(observed, earlier))
+    order = verdict.score.sort_values(kind="stable").index
+    chosen = [i for i in order if i in set(verdict.nroy)][:keep] or list(order[:keep])
+    points = pd.Series(chosen, name="point")
+    points.to_csv(out / "points.csv", index=False)
+    table = forecast_table(runs[runs["point"].isin(chosen)], until)
+    table.to_csv(out / "forecast.csv", index=False)
+    info = {
+        "until": until.isoformat(),
+        "runs": int(runs.shape[0]),
+        "non_implausible": len(verdict.nroy),
+        "members": len(chosen),
+        "members_non_implausible": bool(verdict.nroy),
+        "missed": {k: round(float(v), 2) for k, v in verdict.missed.items()},
+        "inside_90": int(table["inside_90"].sum()) if not table.empty else 0,
+        "forecast_patterns": len(table),
+    }
+    (out / "summary.json").write_text(json.dumps(info, indent=2) + "\n")
+    log(
+        f"holdout to {until}: {len(verdict.nroy)} sets not implausible; forecast: "
+        f"{info['inside_90']} of {len(table)} later patterns inside the 90% range"
+    )
 
 
 def _closest(sets: pd.DataFrame, verdict: Match) -> pd.DataFrame:
