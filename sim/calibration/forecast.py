@@ -47,7 +47,7 @@ def forecast(
         if p.after > until and p.key not in fitted:
             design[p.key] = rng.uniform(p.low, p.high, design.shape[0])
     design.to_csv(out / "forecast_design.csv", index_label="point")
-    return run_wave(design, out / "forecast", size.seeds, size.overrides, launcher)
+    return run_wave(design, out / "forecast", max(size.seeds), size.overrides, launcher)
 
 
 def forecast_table(runs: pd.DataFrame, until: date) -> pd.DataFrame:

@@ -92,7 +92,11 @@ class Match:
 
 
 def match(
-    runs: pd.DataFrame, observed: pd.DataFrame, disc: pd.Series, cutoff: float = CUTOFF
+    runs: pd.DataFrame,
+    observed: pd.DataFrame,
+    disc: pd.Series,
+    cutoff: float = CUTOFF,
+    run_sd: pd.Series | None = None,
 ) -> Match:
     """The implausibility of every set from its runs.
 
@@ -101,6 +105,8 @@ def match(
         observed: per pattern, ``value`` and ``obs_sd``.
         disc: per pattern, the model discrepancy (sd).
         cutoff: a set is not implausible when its score is at most this.
+        run_sd: the run's own noise per pattern, if known from other runs; else pooled
+            from the sets run with several seeds here (none if no set has two).
     """
     simulated = runs.columns[runs.notna().any()]
     patterns = [p for p in observed.index if p in simulated]  # the run can give them
@@ -108,6 +114,8 @@ def match(
     means = grouped.mean()
     within = grouped.var(ddof=1)
     run_var = within.mean().fillna(0.0)  # unknown with one seed a set: then none
+    if run_sd is not None:
+        run_var = (run_sd.reindex(patterns).fillna(0.0)) ** 2
     total = observed.loc[patterns, "obs_sd"] ** 2 + disc.reindex(patterns) ** 2 + run_var
     imp = (means - observed.loc[patterns, "value"]).abs() / np.sqrt(total)
     best = imp.min()

@@ -44,25 +44,29 @@ __all__ = ["SIZES", "Size", "calibrate", "read_wave", "run_wave"]
 
 @dataclass(frozen=True)
 class Size:
-    """How big a calibration is: the population, the sets per wave and the seeds."""
+    """How big a calibration is: the population, the sets and the seeds of each wave.
+
+    A wave of one seed a set costs half; the run's own noise (V_run) is then estimated
+    from the waves with more (it is a property of the model at that size, not of a set).
+    """
 
     overrides: tuple[str, ...]
     waves: tuple[int, ...]
-    seeds: int
+    seeds: tuple[int, ...]
     ensemble: int = 100
 
 
 #: ``full``: one citizen per 2,000 residents aged 15+ of the whole country (7,614; every
-#: municipality has at least one), two waves of 120 and 60 sets, two seeds each (docs/
-#: calibration.md shows the patterns hold at twice the size); ``ci``: a town of 400
-#: citizens and a handful of sets, to test the path.
+#: municipality has at least one), a first wave of 120 sets with one seed and a second
+#: of 50 with two (docs/calibration.md shows the patterns hold at twice the size);
+#: ``ci``: a town of 400 citizens and a handful of sets, to test the path.
 SIZES = {
     "full": Size(
         ("population=netherlands", "population.fraction=0.0005", "metrics_every=4"),
-        (120, 60),
-        2,
+        (120, 50),
+        (1, 2),
     ),
-    "ci": Size(("population.size=400", "metrics_every=4"), (8, 6), 2, ensemble=5),
+    "ci": Size(("population.size=400", "metrics_every=4"), (8, 6), (1, 2), ensemble=5),
 }
 BASE = ("scenario=history", "policy=none", "plot=false", "progress=false")
 #: Week 0 of the history (configs/scenario/history.yaml).
@@ -167,7 +171,7 @@ def calibrate(
     runs = pd.DataFrame()
     timings: dict[str, float] = {}
     verdict: Match | None = None
-    for k, n in enumerate(size.waves, start=1):
+    for k, (n, seeds) in enumerate(zip(size.waves, size.seeds, strict=True), start=1):
         t0 = time.perf_counter()
         if verdict is None:
             design = first_wave(priors, n, seed)
@@ -175,21 +179,22 @@ def calibrate(
             kept = sets.loc[verdict.nroy] if verdict.nroy else _closest(sets, verdict)
             design = refocus(kept, priors, n, seed + k)
         design.index = pd.RangeIndex(sets.shape[0], sets.shape[0] + n)
-        log(f"wave {k}: {n} sets x {size.seeds} seeds")
-        wave = run_wave(design.reset_index(drop=True), out / f"wave{k}", size.seeds,
+        log(f"wave {k}: {n} sets x {seeds} seeds")
+        wave = run_wave(design.reset_index(drop=True), out / f"wave{k}", seeds,
                         overrides, launcher)  # fmt: skip
         wave["point"] += sets.shape[0]
         sets = pd.concat([sets, design])
         runs = pd.concat([runs, wave], ignore_index=True)
         verdict = match(runs, observed, disc)
         timings[f"wave{k}_s"] = round(time.perf_counter() - t0, 1)
-        if k == 1 and holdout is not None:
-            _holdout(out / "holdout", runs, sets, holdout, size.ensemble, log)
         log(
             f"wave {k}: {len(verdict.nroy)} of {sets.shape[0]} sets not implausible; "
             f"missed patterns: {', '.join(verdict.missed.index) or 'none'}"
         )
     assert verdict is not None
+    if holdout is not None:
+        first = runs[runs["point"] < size.waves[0]]
+        _holdout(out / "holdout", first, verdict.run_sd, holdout, size.ensemble, log)
     order = verdict.score.sort_values(kind="stable").index
     chosen = [i for i in order if i in set(verdict.nroy)][: size.ensemble]
     if not chosen:
@@ -204,7 +209,7 @@ def calibrate(
         "method": "history matching, second-largest implausibility <= 3, no emulator",
         "discrepancy": DISCREPANCY,
         "cutoff": CUTOFF,
-        "size": {"overrides": overrides, "waves": list(size.waves), "seeds": size.seeds},
+        "size": {"overrides": overrides, "waves": list(size.waves), "seeds": list(size.seeds)},
         "runs": int(runs.shape[0]),
         "non_implausible": len(verdict.nroy),
         "members": len(chosen),
@@ -224,16 +229,19 @@ def calibrate(
 
 
 def _holdout(
-    out: Path, runs: pd.DataFrame, sets: pd.DataFrame, until: date, keep: int, log: Any
+    out: Path, runs: pd.DataFrame, run_sd: pd.Series, until: date, keep: int, log: Any
 ) -> None:
-    """The first wave matched to the targets up to ``until``; the later ones forecast."""
+    """The first wave matched to the targets up to ``until``; the later ones forecast.
+
+    ``run_sd``: the run's own noise per pattern, estimated from every wave.
+    """
     from sim.calibration.forecast import forecast_table
 
     out.mkdir(parents=True, exist_ok=True)
     targets = load_targets()
     earlier = targets[targets["end"] <= until]
     observed = observed_patterns(earlier)
-    verdict = match(runs, observed, discrepancy(observed, earlier))
+    verdict = match(runs, observed, discrepancy(observed, earlier), run_sd=run_sd)
     order = verdict.score.sort_values(kind="stable").index
     chosen = [i for i in order if i in set(verdict.nroy)][:keep] or list(order[:keep])
     points = pd.Series(chosen, name="point")
