@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -200,6 +201,43 @@ def test_waves_stay_in_the_prior_box_and_refocus_near_the_kept_sets() -> None:
 def test_every_calibrated_key_is_a_config_key_inside_its_checked_range() -> None:
     for p in PARAMS:
         assert p.low < p.high and p.basis
+        future = ["scenario=history"] if p.key.startswith("scenario.") else []
         for value in (p.low, p.high):
-            prepare(api.compose([*SMALL, f"{p.key}={value}"]))
+            cfg = prepare(api.compose([*SMALL, *future, f"{p.key}={value}"]))
+            node, _ = apply_calibration(cfg)
+            parts = p.key.split(".")
+            got = node.scenario.shocks[parts[2]].effect[parts[4]] if future else None
+            assert got is None or got == pytest.approx(value)
     assert all(p.after <= date(2024, 12, 31) for p in PARAMS)
+
+
+def test_the_report_refuses_runs_of_two_models_or_two_ensembles() -> None:
+    from sim.analysis.load import MixedVersions, check_versions
+
+    same = pd.DataFrame({"model_version": ["a", "a"], "posterior_version": ["p", None]})
+    check_versions(same)  # a run without a calibration beside one with it is allowed
+    for column in ("model_version", "posterior_version"):
+        mixed = same.copy()
+        mixed[column] = ["a", "b"]
+        with pytest.raises(MixedVersions, match="different"):
+            check_versions(mixed)
+
+
+def test_the_calibrations_small_version_runs_on_the_sweep_machinery(tmp_path: Path) -> None:
+    """The CI version of the calibration, end to end: waves, holdout, ensemble, resume."""
+    from sim.calibration.__main__ import main
+
+    assert main(["--size", "ci", "--out", str(tmp_path), "--seed", "5"]) == 0
+    info = json.loads((tmp_path / "summary.json").read_text())
+    assert info["runs"] == 8 * 1 + 6 * 2
+    assert info["model_fingerprint"] == model_fingerprint()
+    ens = load_ensemble(str(tmp_path / "ensemble.csv"))
+    assert len(ens) == 5 and "population.trust_lift.politics" in ens.keys
+    scores = ens.members["implausibility"].to_numpy()
+    assert (np.diff(scores) >= 0).all()  # the best-supported first
+    holdout = json.loads((tmp_path / "holdout" / "summary.json").read_text())
+    assert holdout["until"] == "2019-12-31" and holdout["forecast_patterns"] > 10
+    before = sorted(p.stat().st_mtime for p in tmp_path.glob("wave*/runs/*/run.json"))
+    assert main(["--size", "ci", "--out", str(tmp_path), "--seed", "5"]) == 0  # resumes
+    after = sorted(p.stat().st_mtime for p in tmp_path.glob("wave*/runs/*/run.json"))
+    assert after == before  # no run was redone
