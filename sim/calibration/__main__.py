@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.calibration.forecast import forecast, forecast_table
-from sim.calibration.run import SIZES, calibrate
+from sim.calibration.run import SIZES, calibrate, finish
 from sim.datafiles import data_file
 
 
@@ -41,6 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="default: outputs/calibration[-UNTIL]")
     ap.add_argument("--seed", type=int, default=2012, help="seed of the waves' designs")
     ap.add_argument(
+        "--finish", action="store_true",
+        help="no new runs: select the ensemble again from OUT's finished waves",
+    )  # fmt: skip
+    ap.add_argument(
         "--ship", action="store_true",
         help="copy the ensemble to data/posterior/history.csv (the package's default)",
     )  # fmt: skip
@@ -52,10 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     size = SIZES[a.size]
     out = a.out or Path(f"outputs/calibration{'-' + a.until.isoformat() if a.until else ''}")
     holdout = a.holdout if a.until is None else None
-    res = calibrate(out, size, a.until, a.launcher, a.seed, holdout=holdout)
+    if a.finish:
+        res = finish(out, holdout, size.ensemble)
+    else:
+        res = calibrate(out, size, a.until, a.launcher, a.seed, holdout=holdout)
     print(
         f"ensemble: {out / 'ensemble.csv'} ({len(res.ensemble)} members; "
-        f"{res.info['non_implausible']} sets not implausible after {res.info['runs']} runs)"
+        f"{res.info['non_implausible']} sets not implausible after {res.info['runs']} runs; "
+        f"the members meet implausibility {res.info['cutoff_met']})"
     )
     if res.info["missed"]:
         missed = ", ".join(f"{k} ({v})" for k, v in res.info["missed"].items())

@@ -39,7 +39,7 @@ from sim.calibration.patterns import observed_patterns
 from sim.calibration.targets import load_targets
 from sim.config_dates import week_of
 
-__all__ = ["SIZES", "Size", "calibrate", "read_wave", "run_wave"]
+__all__ = ["SIZES", "Size", "calibrate", "finish", "read_wave", "run_wave", "select"]
 
 
 @dataclass(frozen=True)
@@ -192,13 +192,50 @@ def calibrate(
             f"missed patterns: {', '.join(verdict.missed.index) or 'none'}"
         )
     assert verdict is not None
+    size_info = {"overrides": overrides, "waves": list(size.waves), "seeds": list(size.seeds)}
+    return _finish(out, sets, runs, priors, size_info, until, holdout, size.ensemble,
+                   timings, log)  # fmt: skip
+
+
+def select(score: pd.Series, cap: int) -> tuple[list[int], float]:
+    """The ensemble's sets, best first, and the cutoff they meet.
+
+    The sets within :data:`CUTOFF` if there is one; else the sets within the first of
+    :data:`WIDER` that keeps :data:`MIN_MEMBERS` (the model then matches the patterns
+    only at that implausibility, and the summary says so). At most ``cap``.
+    """
+    ordered = score.sort_values(kind="stable")
+    need = min(MIN_MEMBERS, cap, len(ordered))
+    for cutoff in (CUTOFF, *WIDER):
+        kept = ordered[ordered <= cutoff]
+        if len(kept) >= (1 if cutoff == CUTOFF else need):
+            return [int(i) for i in kept.index[:cap]], cutoff
+    return [int(i) for i in ordered.index[:need]], float(ordered.iloc[need - 1])
+
+
+def _finish(
+    out: Path,
+    sets: pd.DataFrame,
+    runs: pd.DataFrame,
+    priors: Sequence[Prior],
+    size_info: dict[str, Any],
+    until: date | None,
+    holdout: date | None,
+    cap: int,
+    timings: dict[str, float],
+    log: Any,
+) -> Result:
+    """Match every run, select the ensemble, write it and the calibration's tables."""
+    targets = load_targets()
+    if until is not None:
+        targets = targets[targets["end"] <= until]
+    observed = observed_patterns(targets)
+    disc = discrepancy(observed, targets)
+    verdict = match(runs, observed, disc)
     if holdout is not None:
-        first = runs[runs["point"] < size.waves[0]]
-        _holdout(out / "holdout", first, verdict.run_sd, holdout, size.ensemble, log)
-    order = verdict.score.sort_values(kind="stable").index
-    chosen = [i for i in order if i in set(verdict.nroy)][: size.ensemble]
-    if not chosen:
-        chosen = list(order[: size.ensemble])
+        first = runs[runs["point"] < size_info["waves"][0]]
+        _holdout(out / "holdout", first, verdict.run_sd, holdout, cap, log)
+    chosen, cutoff = select(verdict.score, cap)
     ensemble = sets.loc[chosen].copy()
     ensemble["implausibility"] = verdict.score.loc[chosen].to_numpy()
     info = {
@@ -206,10 +243,11 @@ def calibrate(
         "data_fingerprint": data_fingerprint(),
         "future": "history",
         "until": until.isoformat() if until else None,
-        "method": "history matching, second-largest implausibility <= 3, no emulator",
+        "method": "history matching, second-largest implausibility, no emulator",
         "discrepancy": DISCREPANCY,
         "cutoff": CUTOFF,
-        "size": {"overrides": overrides, "waves": list(size.waves), "seeds": list(size.seeds)},
+        "cutoff_met": cutoff,
+        "size": size_info,
         "runs": int(runs.shape[0]),
         "non_implausible": len(verdict.nroy),
         "members": len(chosen),
@@ -224,8 +262,36 @@ def calibrate(
     sets.to_csv(out / "sets.csv", index_label="point")
     observed.assign(discrepancy=disc).to_csv(out / "observed.csv", index_label="pattern")
     verdict.implausibility.to_csv(out / "implausibility.csv", index_label="point")
+    verdict.score.rename("score").to_csv(out / "scores.csv", index_label="point")
     (out / "summary.json").write_text(json.dumps(info, indent=2) + "\n")
-    return Result(sets, verdict, ensemble, priors, timings, info)
+    return Result(sets, verdict, ensemble, tuple(priors), timings, info)
+
+
+def finish(out: Path, holdout: date | None = None, cap: int = 100, log: Any = print) -> Result:
+    """Select the ensemble again from a calibration's finished waves (no new runs)."""
+    info = json.loads((out / "summary.json").read_text())
+    size_info = info["size"]
+    sets_list, runs_list, offset = [], [], 0
+    for k, _ in enumerate(size_info["waves"], start=1):
+        design = pd.read_csv(out / f"wave{k}" / "design.csv").drop(columns="member")
+        design.index = pd.RangeIndex(offset, offset + design.shape[0])
+        wave = read_wave(out / f"wave{k}")
+        wave["point"] += offset
+        sets_list.append(design)
+        runs_list.append(wave)
+        offset += design.shape[0]
+    sets = pd.concat(sets_list)
+    runs = pd.concat(runs_list, ignore_index=True)
+    until = date.fromisoformat(info["until"]) if info.get("until") else None
+    priors = [p for p in params_until(until) if p.key in sets.columns]
+    return _finish(out, sets, runs, priors, size_info, until, holdout, cap,
+                   info.get("timings", {}), log)  # fmt: skip
+
+
+#: Cutoffs tried in turn when no set is within :data:`CUTOFF`.
+WIDER = (3.5, 4.0, 4.5, 5.0, 6.0, 8.0)
+#: The fewest sets an ensemble at a wider cutoff keeps.
+MIN_MEMBERS = 10
 
 
 def _holdout(
@@ -242,8 +308,7 @@ def _holdout(
     earlier = targets[targets["end"] <= until]
     observed = observed_patterns(earlier)
     verdict = match(runs, observed, discrepancy(observed, earlier), run_sd=run_sd)
-    order = verdict.score.sort_values(kind="stable").index
-    chosen = [i for i in order if i in set(verdict.nroy)][:keep] or list(order[:keep])
+    chosen, cutoff = select(verdict.score, keep)
     points = pd.Series(chosen, name="point")
     points.to_csv(out / "points.csv", index=False)
     table = forecast_table(runs[runs["point"].isin(chosen)], until)
@@ -254,6 +319,7 @@ def _holdout(
         "non_implausible": len(verdict.nroy),
         "members": len(chosen),
         "members_non_implausible": bool(verdict.nroy),
+        "cutoff_met": cutoff,
         "missed": {k: round(float(v), 2) for k, v in verdict.missed.items()},
         "inside_90": int(table["inside_90"].sum()) if not table.empty else 0,
         "forecast_patterns": len(table),
