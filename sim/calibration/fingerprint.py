@@ -42,7 +42,9 @@ def _digest(files: list[Path], root: Path) -> str:
     h = hashlib.sha256()
     for f in sorted(files):
         h.update(str(f.relative_to(root)).encode())
-        h.update(f.read_bytes().replace(b"\r\n", b"\n"))
+        lines = f.read_bytes().replace(b"\r\n", b"\n").split(b"\n")
+        # which calibration a run takes by default is not part of the model it takes it for
+        h.update(b"\n".join(x for x in lines if not x.lstrip().startswith(b"- calibration:")))
     return h.hexdigest()[:12]
 
 
