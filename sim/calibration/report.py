@@ -134,7 +134,22 @@ def main(argv: list[str] | None = None) -> int:
             st = stability(a.fit, a.fit)
             st.to_csv(a.to / "calibration_stability.csv", index_label="pattern")
             print(f"stability: largest difference {st['difference_points'].abs().max():.1f} points")
-    if (a.forecast / "forecast").is_dir():
+    holdout = a.fit / "holdout"
+    if (holdout / "points.csv").is_file():  # the first wave matched to the earlier years
+        info = json.loads((holdout / "summary.json").read_text())
+        until = date.fromisoformat(info["until"])
+        table = pd.read_csv(holdout / "forecast.csv")
+        table.to_csv(a.to / "calibration_forecast.csv", index=False)
+        print(f"forecast: {info['inside_90']} of {len(table)} later patterns inside the 90% range")
+        points = pd.read_csv(holdout / "points.csv")["point"].tolist()
+        series = member_series(wave_runs(a.fit, points))
+        title = (
+            f"Matched to 2012-{until.year} only, {len(points)} sets; after the dashed line a "
+            "forecast (the later events' sizes drawn from their priors)"
+        )
+        save_figure(fig_history(series, targets, title, split=until),
+                    a.to / "calibration_forecast.png")  # fmt: skip
+    elif (a.forecast / "forecast").is_dir():  # a separate fit with --until and its forecast
         info = json.loads((a.forecast / "summary.json").read_text())
         until = date.fromisoformat(info["until"])
         runs = read_wave(a.forecast / "forecast")
