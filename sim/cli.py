@@ -48,6 +48,9 @@ register_schema()
 #: The outcomes the command prints after a run, at week 0 and at the last week.
 SUMMARY = (
     "cohesion_index",
+    "trust_politics_share",
+    "trust_rule_of_law_share",
+    "trust_people_share",
     "trust_mean",
     "low_trust_share",
     "prejudice_mean",
