@@ -65,9 +65,11 @@ def test_a_synthetic_truth_is_recovered_within_the_non_implausible_sets(
 ) -> None:
     observed, disc = _observed(waves.truth_patterns.loc[truth])
     first = match(waves.runs, observed, disc)
-    kept = waves.design.loc[first.nroy] if first.nroy else waves.design.loc[
-        first.score.sort_values().index[:3]
-    ]
+    kept = (
+        waves.design.loc[first.nroy]
+        if first.nroy
+        else waves.design.loc[first.score.sort_values().index[:3]]
+    )
     second = refocus(kept, PRIORS, 10, seed=truth)
     runs2 = run_wave(second, waves.out / f"wave2_truth{truth}", SEEDS, SIZES["ci"].overrides)
     runs2["point"] += waves.design.shape[0]
@@ -79,7 +81,9 @@ def test_a_synthetic_truth_is_recovered_within_the_non_implausible_sets(
         value = float(waves.truths.loc[truth, p.key])
         lo, hi = float(nroy[p.key].min()), float(nroy[p.key].max())
         slack = 0.05 * (p.high - p.low)  # the sets are a finite sample of the region
-        assert lo - slack <= value <= hi + slack, f"{p.key}: {value:.4g} outside [{lo:.4g}, {hi:.4g}]"
+        assert lo - slack <= value <= hi + slack, (
+            f"{p.key}: {value:.4g} outside [{lo:.4g}, {hi:.4g}]"
+        )
     lift = PRIORS[0]
     assert lift.key == "population.trust_lift.politics"
     width = float(nroy[lift.key].max() - nroy[lift.key].min())

@@ -18,9 +18,8 @@ import numpy as np
 import pandas as pd
 
 from sim.calibration.params import PARAMS
-from sim.calibration.patterns import observed_patterns
+from sim.calibration.patterns import forecast_table
 from sim.calibration.run import Size, run_wave
-from sim.calibration.targets import load_targets
 
 __all__ = ["forecast", "forecast_table"]
 
@@ -48,32 +47,3 @@ def forecast(
             design[p.key] = rng.uniform(p.low, p.high, design.shape[0])
     design.to_csv(out / "forecast_design.csv", index_label="point")
     return run_wave(design, out / "forecast", max(size.seeds), size.overrides, launcher)
-
-
-def forecast_table(runs: pd.DataFrame, until: date) -> pd.DataFrame:
-    """Each pattern after ``until``: CBS's value and the runs' median and 90% range."""
-    targets = load_targets()
-    later = targets[targets["start"] > until]
-    observed = observed_patterns(later)
-    rows = []
-    for name in later.index:
-        if name not in runs.columns or runs[name].isna().all():
-            continue
-        values = runs[name].dropna().to_numpy()
-        lo, mid, hi = np.quantile(values, [0.05, 0.5, 0.95])
-        obs = float(observed.loc[name, "value"])
-        rows.append(
-            {
-                "pattern": name,
-                "metric": later.loc[name, "metric"],
-                "scope": later.loc[name, "scope"],
-                "period": f"{later.loc[name, 'start']}..{later.loc[name, 'end']}",
-                "cbs": obs,
-                "median": float(mid),
-                "low_5": float(lo),
-                "high_95": float(hi),
-                "error_points": round(100 * (float(mid) - obs), 1),
-                "inside_90": bool(lo <= obs <= hi),
-            }
-        )
-    return pd.DataFrame(rows)

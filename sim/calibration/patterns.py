@@ -20,10 +20,10 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from sim.calibration.targets import EVENT_METRICS, changes
+from sim.calibration.targets import EVENT_METRICS, changes, load_targets
 from sim.datafiles import data_file
 
-__all__ = ["simulated_patterns"]
+__all__ = ["forecast_table", "observed_patterns", "simulated_patterns"]
 
 _WEEK = timedelta(days=7)
 
@@ -93,3 +93,32 @@ def observed_patterns(targets: pd.DataFrame) -> pd.DataFrame:
         value[c.name] = value[c.later] - value[c.earlier]
         sd[c.name] = float(np.hypot(sd[c.earlier], sd[c.later]))
     return pd.DataFrame({"value": pd.Series(value), "obs_sd": pd.Series(sd)})
+
+
+def forecast_table(runs: pd.DataFrame, until: date) -> pd.DataFrame:
+    """Each pattern after ``until``: CBS's value and the runs' median and 90% range."""
+    targets = load_targets()
+    later = targets[targets["start"] > until]
+    observed = observed_patterns(later)
+    rows = []
+    for name in later.index:
+        if name not in runs.columns or runs[name].isna().all():
+            continue
+        values = runs[name].dropna().to_numpy()
+        lo, mid, hi = np.quantile(values, [0.05, 0.5, 0.95])
+        obs = float(observed.loc[name, "value"])
+        rows.append(
+            {
+                "pattern": name,
+                "metric": later.loc[name, "metric"],
+                "scope": later.loc[name, "scope"],
+                "period": f"{later.loc[name, 'start']}..{later.loc[name, 'end']}",
+                "cbs": obs,
+                "median": float(mid),
+                "low_5": float(lo),
+                "high_95": float(hi),
+                "error_points": round(100 * (float(mid) - obs), 1),
+                "inside_90": bool(lo <= obs <= hi),
+            }
+        )
+    return pd.DataFrame(rows)

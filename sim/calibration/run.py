@@ -35,7 +35,7 @@ from sim.calibration.matching import (
     refocus,
 )
 from sim.calibration.params import Prior, params_until
-from sim.calibration.patterns import observed_patterns
+from sim.calibration.patterns import forecast_table, observed_patterns
 from sim.calibration.targets import load_targets
 from sim.config_dates import week_of
 
@@ -301,8 +301,6 @@ def _holdout(
 
     ``run_sd``: the run's own noise per pattern, estimated from every wave.
     """
-    from sim.calibration.forecast import forecast_table
-
     out.mkdir(parents=True, exist_ok=True)
     targets = load_targets()
     earlier = targets[targets["end"] <= until]
