@@ -63,9 +63,10 @@ def test_a_key_the_user_set_keeps_its_value(ensemble: Path) -> None:
 
 
 def test_none_leaves_the_config_alone(ensemble: Path) -> None:
-    plain = prepare(api.compose(SMALL))
+    plain = prepare(api.compose([*SMALL, "calibration=none"]))
     cfg = _cfg(ensemble, "calibration=none")
-    assert cfg.dynamics.trust.recovery == plain.dynamics.trust.recovery
+    assert cfg.dynamics.trust.recovery == plain.dynamics.trust.recovery == 0.03  # the YAML's
+    assert prepare(api.compose(SMALL)).calibration.mode == "best"  # the default
 
 
 def test_a_member_out_of_range_or_a_missing_file_is_refused(ensemble: Path) -> None:

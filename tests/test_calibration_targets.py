@@ -59,7 +59,12 @@ def test_the_file_loads_with_the_schema(targets):
 
 
 def test_metrics_and_verification_are_known(targets):
+    from sim.calibration.targets import METRICS as LOADED
+    from sim.calibration.targets import load_targets
+
     assert set(targets["metric"]) <= METRICS
+    assert set(LOADED) == METRICS  # the calibration reads every metric the file may name
+    assert len(load_targets()) == len(targets)
     assert set(targets["verified"]) <= {"yes", "secondary", "derived"}
     # the rule of law is always computed from police and judges
     rule = targets[targets["metric"] == "trust_rule_of_law_share"]
