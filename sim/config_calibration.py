@@ -32,7 +32,7 @@ class CalibrationConfig:
             target as this run simulated it (used by the calibration's own runs).
     """
 
-    mode: str = "none"
+    mode: str = "best"
     ensemble: str = "history"
     member: int | None = None
     patterns: bool = False
