@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.calibration.ensemble import load_ensemble
 from sim.cli import prevalidate
 from sim.config import RunConfig
 
@@ -388,6 +389,8 @@ def test_generated_text_for_numbers_is_refused_naming_the_key(key, text):
 #: Every numeric key's hard bounds, stated here independently of the validator:
 #: key -> (low, high, low_open, high_open, context). None: unbounded on that side.
 #: ``context`` sets the other keys a bound depends on (e.g. the population size).
+#: Members of the shipped ensemble (calibration.member goes from 0 to this less one).
+_MEMBERS = len(load_ensemble("history"))
 INF = None
 SYN: dict[str, object] = {"population.places": "synthetic", "population.municipality": None}
 BOUNDS: dict[str, tuple[float | None, float | None, bool, bool, dict[str, object]]] = {
@@ -421,6 +424,10 @@ BOUNDS: dict[str, tuple[float | None, float | None, bool, bool, dict[str, object
     "population.trust_mean": (0.0, 1.0, False, False, {}),
     "population.trust_year": (2012, 2022, False, False, {}),
     "population.trust_sd": (0.0, 1.0, False, False, {}),
+    "population.trust_lift.politics": (-3.0, 3.0, False, False, {}),
+    "population.trust_lift.rule_of_law": (-3.0, 3.0, False, False, {}),
+    "population.trust_lift.people": (-3.0, 3.0, False, False, {}),
+    "calibration.member": (0, _MEMBERS - 1, False, False, {}),
     "population.prejudice_mean": (0.0, 1.0, False, False, {}),
     "population.prejudice_sd": (0.0, 1.0, False, False, {}),
     "population.prejudice_muslims_share": (0.0, 1.0, False, False, {}),
