@@ -14,7 +14,6 @@ the calibration asks for both.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 import pandas as pd
 
@@ -26,7 +25,6 @@ __all__ = [
     "Change",
     "changes",
     "load_targets",
-    "municipalities_by_province",
 ]
 
 TARGETS_FILE = "calibration_targets.csv"
@@ -91,14 +89,3 @@ def changes(targets: pd.DataFrame) -> list[Change]:
     """The changes of :data:`CHANGES` whose two targets are both in ``targets``."""
     have = set(targets["pattern"])
     return [c for c in CHANGES if c.earlier in have and c.later in have]
-
-
-def municipalities_by_province() -> dict[str, list[str]]:
-    """Each province's municipality codes (2024), and each code's inhabitants."""
-    m = pd.read_csv(data_file("municipalities_2024.csv"))
-    return {str(p): sorted(g["code"]) for p, g in m.groupby("province")}
-
-
-def within(day: date, start: date, end: date) -> bool:
-    """Whether ``day`` lies in [start, end]."""
-    return start <= day <= end
