@@ -14,7 +14,7 @@ from sim.prepare import prepare
 
 from .conftest import ROOT, SMALL, run_cli, small
 
-GROUPS = ("population", "network", "dynamics", "scenario", "policy", "preset")
+GROUPS = ("population", "network", "dynamics", "scenario", "policy", "preset", "variant")
 
 
 def _options(group: str) -> list[str]:

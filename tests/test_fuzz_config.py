@@ -26,7 +26,7 @@ from sim.config import RunConfig
 
 from .conftest import ROOT, run_cli
 
-GROUPS = ("population", "network", "dynamics", "scenario", "policy", "preset")
+GROUPS = ("population", "network", "dynamics", "scenario", "policy", "preset", "variant")
 # Keys whose value selects data by name; fuzzed with the group/choice tests instead.
 FREE_TEXT = {"name", "description", "preset"}
 
