@@ -29,11 +29,24 @@ def numba_cache_dir() -> str | None:
     return os.path.join(base, "cohesion-sim", "numba")
 
 
+def _writable_dir(path: str | None) -> bool:
+    """Whether ``path`` is (or can be made) a directory this process may write into."""
+    if path is None:
+        return False
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(path, os.W_OK | os.X_OK)
+
+
 def _use_numba_cache_dir() -> None:
     """Give numba a per-user cache directory unless the user has chosen one.
 
     numba would write its cache beside the installed modules: that fails on a read-only
-    install, and every process of a cluster's shared install races to write it. The
+    install (without a writable home, numba then refuses to import the model), and
+    every process of a cluster's shared install races to write it. Without a writable
+    home the cache goes to ``cohesion-sim-<uid>/numba`` in the temporary directory. The
     setting must be made before numba reads its configuration, that is before the model
     modules are imported; ``NUMBA_CACHE_DIR`` set by the user (even empty, which gives
     numba's own default) is left alone. See docs/sweeps.md.
@@ -41,8 +54,10 @@ def _use_numba_cache_dir() -> None:
     if "NUMBA_CACHE_DIR" in os.environ:
         return
     path = numba_cache_dir()
-    if path is None:
-        return
+    if not _writable_dir(path):
+        import tempfile
+
+        path = os.path.join(tempfile.gettempdir(), f"cohesion-sim-{os.getuid()}", "numba")
     os.environ["NUMBA_CACHE_DIR"] = path
     if "numba" in sys.modules:  # imported before us: it read its settings already
         from numba.core import config

@@ -366,6 +366,18 @@ def test_numba_cache_goes_to_a_per_user_directory(tmp_path, cli_env):
     assert r.stdout.strip() == str(tmp_path / "home" / ".cache" / "cohesion-sim" / "numba")
 
 
+def test_numba_cache_without_a_writable_home_goes_to_the_temporary_directory(tmp_path, cli_env):
+    """The cache directory cannot be made (a file is in the way, as an unwritable home
+    would refuse it): the cache goes to the temporary directory (about 0.1 s here)."""
+    (tmp_path / "file").write_text("")
+    env = {k: v for k, v in cli_env.items() if k != "NUMBA_CACHE_DIR"}
+    env.update(XDG_CACHE_HOME=str(tmp_path / "file"), TMPDIR=str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    r = _python("import os, sim; print(os.environ['NUMBA_CACHE_DIR'])", env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip() == str(tmp_path / "tmp" / f"cohesion-sim-{os.getuid()}" / "numba")
+
+
 @pytest.mark.parametrize("chosen", ["/somewhere/numba", ""])
 def test_numba_cache_dir_chosen_by_the_user_is_kept(cli_env, chosen):
     """A NUMBA_CACHE_DIR set by the user, even empty (numba's own default), is left
