@@ -29,10 +29,8 @@ def numba_cache_dir() -> str | None:
     return os.path.join(base, "cohesion-sim", "numba")
 
 
-def _writable_dir(path: str | None) -> bool:
+def _writable_dir(path: str) -> bool:
     """Whether ``path`` is (or can be made) a directory this process may write into."""
-    if path is None:
-        return False
     try:
         os.makedirs(path, exist_ok=True)
     except OSError:
@@ -54,7 +52,7 @@ def _use_numba_cache_dir() -> None:
     if "NUMBA_CACHE_DIR" in os.environ:
         return
     path = numba_cache_dir()
-    if not _writable_dir(path):
+    if path is None or not _writable_dir(path):
         import tempfile
 
         path = os.path.join(tempfile.gettempdir(), f"cohesion-sim-{os.getuid()}", "numba")
