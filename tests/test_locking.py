@@ -42,7 +42,7 @@ def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Three tiny complete runs and their catalogue (about 10 s here, once per module)."""
+    """Three tiny complete runs and their catalogue (6 to 10 s here, once per module)."""
     root = tmp_path_factory.mktemp("sweep")
     jobs = [[*TINY, f"seed={s}"] for s in range(3)]
     progress.start(root, jobs)
