@@ -44,12 +44,24 @@ or a copy cut short), rebuild it from the run directories with::
 
 Opening a damaged catalogue raises :class:`CatalogueError`, whose one-line message names
 that command.
+
+DuckDB locks the file even to read it. Where it cannot (the file system does not
+support locking, as NFS without its lock service; or another process holds the file
+open to write), :func:`connect` logs one warning line saying which, and returns an
+in-memory catalogue built from the run files instead: the same tables and views, the
+same rows. Such a lock error is never reported as damage. Where the sweep directory
+cannot lock, :func:`build_catalogue` builds the file in the local temporary directory
+and copies it into place, so ``results.duckdb`` is still there for outside tools.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import re
+import shutil
+import tempfile
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,6 +91,9 @@ CATALOGUE = "results.duckdb"
 
 class CatalogueError(Exception):
     """A catalogue that cannot be read; the message says how to rebuild it."""
+
+
+_log = logging.getLogger("cohesion_sim")
 
 
 #: Overrides that are columns of their own (or not about the model).
@@ -319,19 +334,40 @@ def _create(con: duckdb.DuckDBPyConnection, runs: pd.DataFrame, root: Path) -> N
     )
 
 
-def build_catalogue(sweep_dir: str | Path) -> Path:
-    """(Re)build ``results.duckdb`` in ``sweep_dir`` from its run directories; its path."""
-    root = Path(sweep_dir).resolve()
-    runs = scan_runs(root)
-    final = root / CATALOGUE
-    tmp = root / f".{CATALOGUE}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+def _write(path: Path, runs: pd.DataFrame, root: Path) -> None:
+    """Write the catalogue of ``runs`` into a new DuckDB file at ``path``."""
     try:
-        con = duckdb.connect(str(tmp))
+        con = duckdb.connect(str(path))
         try:
             _create(con, runs, root)
             con.execute("CHECKPOINT")
         finally:
             con.close()
+    finally:
+        Path(f"{path}.wal").unlink(missing_ok=True)
+
+
+def build_catalogue(sweep_dir: str | Path) -> Path:
+    """(Re)build ``results.duckdb`` in ``sweep_dir`` from its run directories; its path.
+
+    Where the sweep directory's file system cannot lock (DuckDB locks the file it
+    writes), the file is built in the local temporary directory and copied into place.
+    """
+    root = Path(sweep_dir).resolve()
+    runs = scan_runs(root)
+    final = root / CATALOGUE
+    tmp = root / f".{CATALOGUE}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        try:
+            _write(tmp, runs, root)
+        except duckdb.Error as e:
+            if _lock_problem(e) is None:
+                raise
+            tmp.unlink(missing_ok=True)
+            with tempfile.TemporaryDirectory(prefix="cohesion-sim-catalogue.") as local:
+                built = Path(local) / CATALOGUE
+                _write(built, runs, root)
+                shutil.copyfile(built, tmp)
         Path(f"{final}.wal").unlink(missing_ok=True)  # a stale log would be replayed
         os.replace(tmp, final)
     finally:
@@ -350,8 +386,76 @@ def _damaged(path: Path, error: BaseException) -> CatalogueError:
     )
 
 
+#: DuckDB's message when it cannot lock a file, and how it names a holder.
+_LOCK_TEXT = "could not set lock on file"
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
+_OTHER_SETTINGS = "different configuration"
+#: The system's words (strerror) for a file system that cannot lock.
+_UNSUPPORTED = ("no locks available", "not supported", "not implemented")
+
+
+def _lock_problem(error: BaseException) -> str | None:
+    """What an error of DuckDB says about locking the file, in a few words; else None."""
+    text = " ".join(str(error).split())
+    if isinstance(error, duckdb.ConnectionException) and _OTHER_SETTINGS in text:
+        return "this process already has the file open with other settings (read-write)"
+    if _LOCK_TEXT not in text.lower():
+        return None
+    holder = _HOLDER.search(text)
+    if holder is not None:
+        return (
+            f"another process holds its lock (pid {holder['pid']}, {holder['program']}); "
+            "it is probably being written or kept open"
+        )
+    reason = text.split('": ', 1)[-1].split(". See also", 1)[0].strip().rstrip(".")
+    if any(t in reason.lower() for t in _UNSUPPORTED):
+        return f"file locking is not supported on this file system ({reason})"
+    return f"the file could not be locked ({reason})"
+
+
+#: The (path, problem) pairs already warned about in this process: one line each.
+_WARNED: set[tuple[Path, str]] = set()
+
+
+def _in_memory(root: Path, path: Path, problem: str) -> duckdb.DuckDBPyConnection:
+    """The catalogue built in memory from the run files, after one warning line."""
+    if (path, problem) not in _WARNED:
+        _WARNED.add((path, problem))
+        _log.warning(
+            "cannot open the catalogue %s: %s; reading the run files into memory instead "
+            "(the same tables, not written to disk)",
+            path,
+            problem,
+        )
+    con = duckdb.connect(":memory:")
+    try:
+        _create(con, scan_runs(root), root)
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _open(root: Path, path: Path) -> duckdb.DuckDBPyConnection:
+    """``path`` opened read-only, or the in-memory catalogue where it cannot be locked.
+
+    Raises:
+        CatalogueError: the file cannot be opened for any other reason (damage).
+    """
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as e:
+        problem = _lock_problem(e)
+        if problem is None:
+            raise _damaged(path, e) from None
+        return _in_memory(root, path, problem)
+
+
 def connect(sweep_dir: str | Path, *, rebuild: bool = False) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the catalogue (built first if absent, moved, or asked).
+
+    Where the file cannot be locked (see the module docstring), the connection is to an
+    in-memory catalogue built from the run files, after one warning line.
 
     Raises:
         CatalogueError: the file is there but damaged (not a DuckDB file, truncated,
@@ -360,10 +464,7 @@ def connect(sweep_dir: str | Path, *, rebuild: bool = False) -> duckdb.DuckDBPyC
     root = Path(sweep_dir).resolve()
     path = root / CATALOGUE
     if not rebuild and path.is_file():
-        try:
-            con = duckdb.connect(str(path), read_only=True)
-        except duckdb.Error as e:
-            raise _damaged(path, e) from None
+        con = _open(root, path)
         try:
             row = con.execute("SELECT sweep_dir FROM meta").fetchone()
         except duckdb.Error as e:
@@ -373,7 +474,7 @@ def connect(sweep_dir: str | Path, *, rebuild: bool = False) -> duckdb.DuckDBPyC
             return con
         con.close()
     build_catalogue(root)
-    return duckdb.connect(str(path), read_only=True)
+    return _open(root, path)
 
 
 def load_runs(sweep_dir: str | Path) -> pd.DataFrame:

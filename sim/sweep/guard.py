@@ -9,7 +9,10 @@ and what to do, never a traceback:
   ``fcntl.flock`` on ``.sweep/lock``, taken by the launching process before the first
   job and held until it exits; a second sweep into the same directory refuses at once
   (it does not wait: a sweep can last a night). The kernel releases the lock when its
-  holder dies, so a sweep killed with SIGKILL never blocks its own resume.
+  holder dies, so a sweep killed with SIGKILL never blocks its own resume. Where the
+  file system cannot lock at all (NFS without its lock service, some FUSE mounts) the
+  sweep runs unlocked after one warning line: then the user must not start two sweeps
+  into the same directory.
 - :class:`DiskFull`: a job that cannot write because the disk is full stops the sweep
   (every later run would fail the same way); the runs already complete are kept. A
   sweep does not start on a disk with less than :data:`MIN_FREE` bytes free
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import logging
 import os
 import shutil
 import tempfile
@@ -47,6 +51,10 @@ __all__ = [
 LOCK = "lock"
 _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 _FULL_TEXT = ("no space left on device", "disk quota exceeded", "[errno 28]")
+#: What flock gives where the file system cannot lock (NFS without lockd, some FUSE mounts).
+_NO_LOCKING = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS}
+
+_log = logging.getLogger("cohesion_sim")
 
 
 class SweepStop(BaseException):
@@ -169,6 +177,9 @@ _HELD: dict[Path, int] = {}
 def lock_sweep(sweep_dir: Path) -> None:
     """Take the sweep directory's lock for this process (until it exits).
 
+    Where the file system does not support locking, log one warning line and go on
+    without the lock (the sweep then runs unprotected against a second one).
+
     Raises:
         SweepLocked: another live process holds it (its pid is named).
     """
@@ -188,6 +199,19 @@ def lock_sweep(sweep_dir: Path) -> None:
             f"another sweep is writing to {root} (pid {holder}); wait for it to finish "
             "or choose another hydra.sweep.dir"
         ) from None
+    except OSError as e:
+        os.close(fd)
+        if e.errno not in _NO_LOCKING:
+            raise
+        _log.warning(
+            "the file system holding %s does not support file locking (%s): the sweep "
+            "runs unlocked, so do not start a second sweep into this directory until "
+            "it ends",
+            root,
+            e.strerror or errno.errorcode.get(e.errno or 0, "unknown error"),
+        )
+        _HELD[root] = -1  # warned once; nothing to release
+        return
     except BaseException:
         os.close(fd)
         raise
@@ -199,5 +223,5 @@ def lock_sweep(sweep_dir: Path) -> None:
 def unlock_sweep(sweep_dir: Path) -> None:
     """Release the lock this process holds on ``sweep_dir`` (if any)."""
     fd = _HELD.pop(Path(sweep_dir).absolute(), None)
-    if fd is not None:
+    if fd is not None and fd >= 0:
         os.close(fd)
