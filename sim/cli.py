@@ -169,14 +169,16 @@ def missing_extra(line: str) -> str | None:
 
 
 def with_help_text(argv: Sequence[str]) -> list[str]:
-    """``argv`` with the override that selects the command's own ``--help`` text.
+    """``argv`` for ``--help``: the command's own text selected, the overrides left out.
 
-    It goes beside the other overrides (argparse takes them in one run), or last.
+    The text shows no config, so the overrides do not change it; left in, a sweep's
+    values (``-m seed=0,1 --help``) would stop Hydra's composition of it.
     """
     args, out = parse_command_line(argv), list(argv)
-    at = out.index(args.overrides[0]) if args.overrides else len(out)
-    out.insert(at, "hydra/help=cohesion_sim")
-    return out
+    if args.overrides:
+        at = out.index(args.overrides[0])
+        del out[at : at + len(args.overrides)]
+    return [*out, "hydra/help=cohesion_sim"]
 
 
 def _not_a_group(overrides: Sequence[str]) -> str | None:
