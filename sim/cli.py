@@ -4,11 +4,16 @@ Before Hydra starts, every job's config is composed and checked, so bad input (a
 out-of-range value, an unknown key or option, a broken YAML file) ends the program with
 exit status 1 and one line naming the key and what is allowed, before any output
 directory is made. Set HYDRA_FULL_ERROR=1 for the full traceback.
+
+``--help`` shows the command's own text (``configs/hydra/help/cohesion_sim.yaml``): the
+config groups and launchers that can be selected, listed from the configs directory,
+with examples.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -41,9 +46,149 @@ from sim.sweep.hydra_compat import parse_command_line, run_app
 from sim.sweep.jobs import BASIC_SWEEPERS, Sweep, compose_jobs, expand, sets_hydra_keys
 from sim.sweep.runner import run_job
 
-__all__ = ["Check", "check_command", "main", "prevalidate", "task"]
+__all__ = [
+    "GROUPS",
+    "LAUNCHER_EXTRAS",
+    "NOT_GROUPS",
+    "Check",
+    "check_command",
+    "groups_help",
+    "launchers_help",
+    "main",
+    "missing_extra",
+    "prevalidate",
+    "selectable_groups",
+    "task",
+    "with_help_text",
+]
 
 register_schema()
+
+#: What each config group chooses, and an example; --help lists every selectable group.
+GROUPS: dict[str, tuple[str, str]] = {
+    "population": (
+        "who and where: a real municipality, the whole country, a synthetic town",
+        "population=synthetic population.size=5000",
+    ),
+    "network": ("how citizens are tied to each other", "network=caveman"),
+    "dynamics": ("the rules' parameters", "dynamics.confidence=0.25"),
+    "scenario": ("the future: its drivers, shocks and elections", "scenario=crisis_2020"),
+    "policy": ("the interventions and their budget", "policy=canvassing"),
+    "preset": ("a canonical opinion-dynamics model the run reduces to", "preset=deffuant"),
+    "calibration": ("the parameters fitted to 2012-2024, or none", "calibration=none"),
+    "experiment": ("a named study (experiments/), most of them a sweep", "experiment=quick"),
+}
+
+#: Folders of the configs directory that are not config groups, and what they hold.
+NOT_GROUPS: dict[str, str] = {
+    "analysis": (
+        "the sensitivity study's factors and ranges (configs/analysis/sensitivity.yaml), "
+        "read by sim.analysis.sensitivity, not an option of a run: see docs/analysis.md"
+    ),
+}
+
+#: The extra that installs each Hydra launcher plug-in a launcher option builds on.
+LAUNCHER_EXTRAS: dict[str, str] = {
+    "submitit_slurm": "slurm",
+    "submitit_local": "slurm",
+    "ray": "ray",
+    "ray_aws": "ray",
+}
+
+
+def selectable_groups() -> dict[str, list[str]]:
+    """The config groups a command line can select, each with its options, by name."""
+    root = config_dir()
+    groups = {}
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        if folder.name == "hydra" or folder.name in NOT_GROUPS:
+            continue
+        options = sorted(f.stem for f in folder.glob("*.yaml"))
+        if options:
+            groups[folder.name] = options
+    return groups
+
+
+def groups_help() -> str:
+    """The config groups' part of ``--help``: each group, its options and an example."""
+    lines = []
+    for name, options in selectable_groups().items():
+        what, example = GROUPS.get(name, ("", f"{name}={options[0]}"))
+        lines.append(f"{name}: {what}" if what else f"{name}:")
+        lines.append(f"    options: {', '.join(options)}")
+        lines.append(f"    e.g. cohesion-sim {example}")
+    return "\n".join(lines)
+
+
+def _launcher_base(path: Path) -> str | None:
+    """The launcher plug-in config a launcher option's defaults start from, if any."""
+    loaded = OmegaConf.load(path)
+    defaults = (loaded.get("defaults") if isinstance(loaded, DictConfig) else None) or []
+    first = defaults[0] if defaults else None
+    return first if isinstance(first, str) else None
+
+
+def launchers_help() -> str:
+    """The launchers' part of ``--help``: each ``hydra/launcher`` option and its extra."""
+    lines = ["(none named: Hydra's basic launcher, one run after another)"]
+    for path in sorted((config_dir() / "hydra" / "launcher").glob("*.yaml")):
+        extra = LAUNCHER_EXTRAS.get(_launcher_base(path) or "")
+        needs = f"  (needs: pip install 'cohesion-sim[{extra}]')" if extra else ""
+        lines.append(f"hydra/launcher={path.stem}{needs}")
+    lines.append(
+        "e.g. cohesion-sim -m seed=0,1,2,3 hydra/launcher=parallel hydra.launcher.n_jobs=2"
+    )
+    return "\n".join(lines)
+
+
+for _name, _resolver in (
+    ("cohesion_sim_groups", groups_help),
+    ("cohesion_sim_launchers", launchers_help),
+):
+    if not OmegaConf.has_resolver(_name):
+        OmegaConf.register_new_resolver(_name, _resolver)
+
+
+def missing_extra(line: str) -> str | None:
+    """The one line for a launcher whose plug-in is not installed, else None.
+
+    Args:
+        line: the one line a failed composition gave (:func:`sim.errors.describe`).
+    """
+    m = re.search(
+        r"(?:In 'hydra/launcher/([\w-]+)': )?Could not load 'hydra/launcher/([\w-]+)'", line
+    )
+    extra = LAUNCHER_EXTRAS.get(m.group(2)) if m else None
+    if m is None or extra is None:
+        return None
+    chosen = m.group(1) or m.group(2)
+    return (
+        f"hydra/launcher={chosen} needs the '{extra}' extra, which is not installed: "
+        f"pip install 'cohesion-sim[{extra}]'"
+    )
+
+
+def with_help_text(argv: Sequence[str]) -> list[str]:
+    """``argv`` for ``--help``: the command's own text selected, the overrides left out.
+
+    The text shows no config, so the overrides do not change it; left in, a sweep's
+    values (``-m seed=0,1 --help``) would stop Hydra's composition of it.
+    """
+    args, out = parse_command_line(argv), list(argv)
+    if args.overrides:
+        at = out.index(args.overrides[0])
+        del out[at : at + len(args.overrides)]
+    return [*out, "hydra/help=cohesion_sim"]
+
+
+def _not_a_group(overrides: Sequence[str]) -> str | None:
+    """The one line if an override selects a folder of the configs that is no group."""
+    for override in overrides:
+        key = override.lstrip("+~").split("=", 1)[0].split(".", 1)[0].split("@", 1)[0]
+        if key in NOT_GROUPS:
+            return f"{key}: not a config group to select: the folder holds {NOT_GROUPS[key]}"
+    return None
+
 
 #: The outcomes the command prints after a run, at week 0 and at the last week.
 SUMMARY = (
@@ -170,11 +315,15 @@ def check_command(argv: Sequence[str]) -> Check:
         return Check(None)
     extra = [args.config_dir] if args.config_dir else []
     name = args.config_name or "config"
+    wrong = _not_a_group(args.overrides)
+    if wrong is not None:
+        return Check(wrong)
     try:
         sweep = expand(args.overrides, args.multirun, name, extra)
         _check_jobs(sweep.jobs, name, extra)
     except Exception as e:  # every failure becomes one line
-        return Check(describe(e))
+        line = describe(e)
+        return Check(missing_extra(line) or line)
     error = _unwritable(sweep)
     if error is not None:
         return Check(error)
@@ -215,6 +364,8 @@ def main() -> None:
     """
     keep_freed_memory()  # large arrays reuse freed memory, here and in sweep workers
     argv = sys.argv[1:]
+    if "--help" in argv or "-h" in argv:
+        argv = with_help_text(argv)
     if not os.environ.get("HYDRA_FULL_ERROR"):
         check = check_command(argv)
         if check.error:
