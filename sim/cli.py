@@ -276,7 +276,7 @@ def _check_jobs(jobs: Sequence[Sequence[str]], name: str, extra: Sequence[str]) 
     """Validate every job; in a sweep, every uncertain parameter must apply to some job."""
     declared: set[str] = set()
     applied: set[str] = set()
-    for cfg in compose_jobs(jobs, name, extra):
+    for cfg in compose_jobs(jobs, name, extra, checked=True):
         typed = prepare(cfg)
         declared.update(typed.uncertainty.params)
         applied.update(sampled_values(typed))

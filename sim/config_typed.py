@@ -16,7 +16,15 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.config import ConfigError, RunConfig, TargetConfig
 
-__all__ = ["CODE_HINT", "CODE_KEYS", "K_REPLACED", "RELIGION_REFUSED", "refuse_code", "typed"]
+__all__ = [
+    "CODE_HINT",
+    "CODE_KEYS",
+    "K_REPLACED",
+    "RELIGION_REFUSED",
+    "refuse_code",
+    "structured",
+    "typed",
+]
 
 CODE_HINT = (
     "scenario and policy files are data: they name registered kinds, never code to "
@@ -93,19 +101,47 @@ def _schema() -> DictConfig:
     return _SCHEMA[0]
 
 
+#: The flag :func:`structured` sets on the node it returns.
+_MERGED = "sim_merged_into_schema"
+
+
+def _checked(cfg: DictConfig) -> DictConfig:
+    keys = [str(k) for k in cfg if k != "hydra"]
+    node = OmegaConf.masked_copy(cfg, keys) if "hydra" in cfg else cfg
+    refuse_code(node)
+    _check_keys(node, RunConfig, "")
+    return node
+
+
+def structured(cfg: DictConfig) -> DictConfig:
+    """A composed config checked and merged into the schema (still an OmegaConf node).
+
+    The merge is most of a validation's cost; a sweep's check merges each combination of
+    config groups once and sets the jobs' values on copies (:mod:`sim.sweep.jobs`), where
+    the schema checks each value's type as it is set.
+
+    Raises:
+        ConfigError: for a key the schema does not have, or one that names code.
+    """
+    merged = OmegaConf.merge(_schema(), _checked(cfg))  # a copy: the schema never changes
+    assert isinstance(merged, DictConfig)
+    merged._set_flag(_MERGED, True)
+    return merged
+
+
 def typed(cfg: DictConfig | RunConfig) -> RunConfig:
     """A composed config as the schema's dataclasses (a RunConfig is returned as it is).
+
+    A node :func:`structured` made (or a copy of it with values set) is checked for
+    unknown keys and code again, but not merged again.
 
     Raises:
         ConfigError: for a key the schema does not have, or one that names code.
     """
     if isinstance(cfg, RunConfig):
         return cfg
-    keys = [str(k) for k in cfg if k != "hydra"]
-    node = OmegaConf.masked_copy(cfg, keys) if "hydra" in cfg else cfg
-    refuse_code(node)
-    _check_keys(node, RunConfig, "")
-    merged = OmegaConf.merge(_schema(), node)  # merge copies the schema, never changes it
+    node = _checked(cfg)
+    merged = node if node._get_flag(_MERGED) else OmegaConf.merge(_schema(), node)
     obj = OmegaConf.to_object(merged)
     assert isinstance(obj, RunConfig)
     return obj

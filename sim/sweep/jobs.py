@@ -30,6 +30,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from sim.compose import config_dir
 from sim.config import register_schema
+from sim.config_typed import structured
 from sim.sweep.hydra_compat import (
     BASIC_SWEEPER,
     apply_overrides,
@@ -146,20 +147,35 @@ def _is_group_override(o: Override, repo: Any) -> bool:
     return not isinstance(o.value(), dict) and bool(repo.group_exists(o.key_or_group))
 
 
+def _plain(o: Override) -> bool:
+    """A value override that sets an existing key (``seed=3``, not ``+key=...``)."""
+    return not (o.is_add() or o.is_delete() or o.is_force_add() or o.is_hydra_override())
+
+
 def compose_jobs(
     jobs: Sequence[Sequence[str]],
     config_name: str = "config",
     extra_dirs: Sequence[str] = (),
+    *,
+    checked: bool = False,
 ) -> Iterator[DictConfig]:
     """Compose each job's config (without the ``hydra`` node), as Hydra would.
 
     Group choices are composed once per distinct combination; value overrides are then
     applied to a copy with Hydra's own override code. Jobs with unusual group overrides
     (``+group=...``, ``~group``, ``group@package=...``) are composed in full.
+
+    With ``checked``, a job whose value overrides all set existing keys gets its
+    combination's config already merged into the schema
+    (:func:`sim.config_typed.structured`, done once per combination), with the values set
+    on a copy: the schema then checks each value's type as the merge would, and
+    :func:`sim.config_typed.typed` need not merge again (a sweep of 4,000 jobs is checked
+    in a fraction of the time).
     """
     sp = _searchpath(extra_dirs)
     parser = OverridesParser.create()
     cache: dict[tuple[str, ...], DictConfig] = {}
+    merged: dict[tuple[str, ...], DictConfig] = {}
     with _hydra():
         repo = group_repository(config_name, sp)
         for job in jobs:
@@ -176,7 +192,12 @@ def compose_jobs(
             key = tuple(str(o.input_line) for o in groups)
             if key not in cache:
                 cache[key] = compose(config_name=config_name, overrides=list(key) + sp)
-            cfg = copy.deepcopy(cache[key])
             model_values = [o for o in values if not o.is_hydra_override()]
+            if checked and all(_plain(o) for o in model_values):
+                if key not in merged:
+                    merged[key] = structured(cache[key])
+                cfg = copy.deepcopy(merged[key])
+            else:
+                cfg = copy.deepcopy(cache[key])
             apply_overrides(model_values, cfg)
             yield cfg
