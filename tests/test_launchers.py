@@ -175,7 +175,8 @@ def killed_then_resumed(
 ) -> None:
     """Run ``args`` in ``cwd`` (into the relative ``sweep``) with run 1 killed mid-run: the
     sweep ends with exit status 1, one line naming run 1 and the catalogue. The same command
-    (without ``fault``) then completes it, keeping run 0, with the sequential tables."""
+    (without ``fault`` and the fault variable in ``env``) then completes it, keeping run 0,
+    with the sequential tables."""
     sweep = cwd / "sweep"
     r = _cli([*args, *fault], cwd, **env)
     msg = one_line(r)
@@ -187,7 +188,7 @@ def killed_then_resumed(
     runs = load_runs(sweep).set_index("run")
     assert runs["status"].to_dict() == {"0": "complete", "1": "incomplete"}
     kept = (sweep / "0" / "run.json").read_bytes()
-    r = _cli(args, cwd)
+    r = _cli(args, cwd, **{k: v for k, v in env.items() if k != FAULT_KILL_RUN})
     assert r.returncode == 0, r.stderr[-3000:]
     assert (sweep / "0" / "run.json").read_bytes() == kept  # not redone
     assert (load_runs(sweep)["status"] == "complete").all()
@@ -210,13 +211,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _ray_node(ray: Path, args: list[str], cwd: Path, log: Path) -> subprocess.Popen:
+def _ray_node(
+    ray: Path, args: list[str], cwd: Path, log: Path, env: dict[str, str]
+) -> subprocess.Popen:
     """``ray start ... --block`` in its own process group; returns once the node is up."""
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [str(ray), "start", "--block", *args],
             cwd=cwd,
-            env=_env(),
+            env={**_env(), **env},
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -244,15 +247,19 @@ def _stop(procs: list[subprocess.Popen], base: Path) -> None:
 
 
 @pytest.fixture
-def ray_cluster() -> Iterator[tuple[str, Path]]:
+def ray_cluster() -> Iterator[tuple[str, Path, dict[str, str]]]:
     """A Ray cluster on this machine: a head and a second node, one CPU each, in their own
-    temporary directory; yields its address and the nodes' working directory. Stopped
+    temporary directory and home (Ray keeps state in ``~/.ray``, e.g. an auth token left by
+    another Ray instance, that would keep the second node out); yields its address, the
+    nodes' working directory and the environment to connect with. Stopped
     after the test, whether it passed or not (its process groups are killed, then any
     process still naming its directory, by pid). About 40 s here to start."""
     ray = Path(sys.executable).with_name("ray")
     base = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # Ray's socket paths are short
     nodes = base / "nodes"
     nodes.mkdir()
+    (base / "home").mkdir()
+    env = {"HOME": str(base / "home")}
     port = _free_port()
     common = [
         "--num-cpus=1",
@@ -270,10 +277,10 @@ def ray_cluster() -> Iterator[tuple[str, Path]]:
             f"--ray-client-server-port={_free_port()}",
             f"--dashboard-agent-listen-port={_free_port()}",
         ]
-        procs.append(_ray_node(ray, [*head, *common], nodes, base / "head.log"))
+        procs.append(_ray_node(ray, [*head, *common], nodes, base / "head.log", env))
         worker = [f"--address=127.0.0.1:{port}", f"--dashboard-agent-listen-port={_free_port()}"]
-        procs.append(_ray_node(ray, [*worker, *common], nodes, base / "worker.log"))
-        yield f"127.0.0.1:{port}", nodes
+        procs.append(_ray_node(ray, [*worker, *common], nodes, base / "worker.log", env))
+        yield f"127.0.0.1:{port}", nodes, env
     finally:
         _stop(procs, base)
         subprocess.run(["rm", "-rf", str(base)], check=False)
@@ -290,7 +297,7 @@ def test_ray_cluster_killed_task_is_named_and_a_rerun_completes_it(
     job's runtime_env, so the rerun has none). The relative sweep dir lands in the
     launching process's directory, not in the nodes'. About 90 s here on a loaded machine,
     plus about 40 s to start the cluster: slow."""
-    address, nodes = ray_cluster
+    address, nodes, env = ray_cluster
     args = [
         *SWEEP,
         "hydra.sweep.dir=sweep",
@@ -298,5 +305,5 @@ def test_ray_cluster_killed_task_is_named_and_a_rerun_completes_it(
         f"hydra.launcher.ray.init.address={address}",
     ]
     fault = f"+hydra.launcher.ray.init.runtime_env={{env_vars:{{{FAULT_KILL_RUN}:'1'}}}}"
-    killed_then_resumed(args, tmp_path, "a Ray worker died", sequential, [fault])
+    killed_then_resumed(args, tmp_path, "a Ray worker died", sequential, [fault], **env)
     assert not list(nodes.iterdir())  # nothing was written in the nodes' directory
