@@ -199,8 +199,8 @@ def killed_then_resumed(
 @needs_submitit
 def test_submitit_killed_job_is_named_and_a_rerun_completes_it(sequential, tmp_path):
     """submitit's local executor (each job its own process), job 1 killed with SIGKILL at
-    its last week. About 140 s here on a loaded machine (two sweeps of two jobs, each job
-    a fresh process that imports the model): slow."""
+    its last week. 90 to 140 s here, as loaded as the machine was (two sweeps of two jobs,
+    each job a fresh process that imports the model): slow."""
     args = [*SWEEP, "hydra.sweep.dir=sweep", "hydra/launcher=slurm_local"]
     killed_then_resumed(args, tmp_path, "submitit job ", sequential, [], **{FAULT_KILL_RUN: "1"})
 
@@ -253,7 +253,7 @@ def ray_cluster() -> Iterator[tuple[str, Path, dict[str, str]]]:
     another Ray instance, that would keep the second node out); yields its address, the
     nodes' working directory and the environment to connect with. Stopped
     after the test, whether it passed or not (its process groups are killed, then any
-    process still naming its directory, by pid). About 40 s here to start."""
+    process still naming its directory, by pid). 25 to 40 s here to start."""
     ray = Path(sys.executable).with_name("ray")
     base = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # Ray's socket paths are short
     nodes = base / "nodes"
@@ -295,8 +295,8 @@ def test_ray_cluster_killed_task_is_named_and_a_rerun_completes_it(
     --address``), the sweep with ``hydra/launcher=ray_cluster``; the task of run 1 kills
     its worker with SIGKILL at its last week (the fault is passed to the workers in the
     job's runtime_env, so the rerun has none). The relative sweep dir lands in the
-    launching process's directory, not in the nodes'. About 90 s here on a loaded machine,
-    plus about 40 s to start the cluster: slow."""
+    launching process's directory, not in the nodes'. 60 to 90 s here, plus 25 to 40 s to
+    start the cluster: slow."""
     address, nodes, env = ray_cluster
     args = [
         *SWEEP,
