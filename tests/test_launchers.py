@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 from omegaconf import OmegaConf
 
+import sim
 from sim import api
 from sim.catalogue import load_runs
 from sim.sweep.hydra_compat import UnsupportedHydra, check_versions
@@ -253,13 +254,19 @@ def ray_cluster() -> Iterator[tuple[str, Path, dict[str, str]]]:
     another Ray instance, that would keep the second node out); yields its address, the
     nodes' working directory and the environment to connect with. Stopped
     after the test, whether it passed or not (its process groups are killed, then any
-    process still naming its directory, by pid). 25 to 40 s here to start."""
+    process still naming its directory, by pid). 20 to 40 s here to start."""
     ray = Path(sys.executable).with_name("ray")
     base = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))  # Ray's socket paths are short
     nodes = base / "nodes"
     nodes.mkdir()
     (base / "home").mkdir()
     env = {"HOME": str(base / "home")}
+    cache = os.environ.get("NUMBA_CACHE_DIR")
+    per_user = getattr(sim, "numba_cache_dir", None)  # where sim keeps numba's cache
+    if cache is None and callable(per_user):
+        cache = str(per_user())
+    if cache is not None:  # the compiled loops, not a cold cache in the new home
+        env["NUMBA_CACHE_DIR"] = cache
     port = _free_port()
     common = [
         "--num-cpus=1",
@@ -295,7 +302,7 @@ def test_ray_cluster_killed_task_is_named_and_a_rerun_completes_it(
     --address``), the sweep with ``hydra/launcher=ray_cluster``; the task of run 1 kills
     its worker with SIGKILL at its last week (the fault is passed to the workers in the
     job's runtime_env, so the rerun has none). The relative sweep dir lands in the
-    launching process's directory, not in the nodes'. 60 to 90 s here, plus 25 to 40 s to
+    launching process's directory, not in the nodes'. 50 to 90 s here, plus 20 to 40 s to
     start the cluster: slow."""
     address, nodes, env = ray_cluster
     args = [
