@@ -4,7 +4,9 @@ Registered in ``configs/config.yaml`` under ``hydra.callbacks.sweep``, so every 
 gets it (``cohesion-sim -m ...`` and every experiment). Switch parts off with
 ``hydra.callbacks.sweep.report=false`` or ``hydra.callbacks.sweep.catalogue=false``.
 
-- ``on_multirun_start`` (in the launching process, before the first job): refuses a
+- ``on_multirun_start`` (in the launching process, before the first job): fixes
+  ``hydra.sweep.dir`` as an absolute path of the launching process (so the launcher and
+  every job use the same directory, see :func:`sim.sweep.launcher.pin_sweep_dir`), refuses a
   sweep directory that cannot be written, takes its lock (one sweep at a time, see
   :mod:`sim.sweep.guard`), writes the sweep's manifest (its jobs and their number, for
   the progress lines) and prints what will run.
@@ -116,8 +118,10 @@ class SweepCallback(Callback):
         self.report = report
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        """Write the manifest and say what will run."""
-        sweep_dir = Path(config.hydra.sweep.dir).absolute()
+        """Fix the sweep directory's absolute path, write the manifest, say what will run."""
+        from sim.sweep.launcher import pin_sweep_dir
+
+        sweep_dir = pin_sweep_dir(config)
         check_writable(sweep_dir)
         check_space(sweep_dir)
         jobs = sweep_jobs(config)
@@ -174,10 +178,10 @@ class SweepCallback(Callback):
         outcome.unfinished = sorted(current.loc[current["status"] == "incomplete", "run"])
         outcome.unfinished += _unstarted(sweep_dir, list(runs["overrides"]))
         if outcome.unfinished:
-            from sim.sweep.launcher import worker_deaths
+            from sim.sweep.launcher import job_losses
 
-            deaths = worker_deaths()
-            outcome.cause = deaths[-1] if deaths else ""
+            losses = job_losses()
+            outcome.cause = losses[-1] if losses else ""
             note = f" ({outcome.cause})" if outcome.cause else ""
             for run in outcome.unfinished:
                 outcome.errors.append(f"{run}: did not finish{note}")

@@ -4,8 +4,9 @@ cohesion-sim checks every job of a sweep before Hydra starts and composes many j
 configs quickly; for that it needs a few of Hydra's internals that have no public
 counterpart in Hydra 1.3: the command-line parser, the basic sweeper's expansion of
 sweep overrides into jobs, the config loader's cached repository and its way of applying
-overrides, running the app with an explicit argument list, and the joblib launcher's job
-runner. They are all here, and nowhere else in the package; importing this module
+overrides, running the app with an explicit argument list, the joblib launcher's
+settings, and the submitit launcher's way of building its executor from its settings.
+They are all here, and nowhere else in the package; importing this module
 checks the installed versions first and refuses, in one line, versions it was not
 checked on (a test pins that behaviour), rather than failing somewhere deep in a sweep.
 """
@@ -30,18 +31,20 @@ __all__ = [
     "apply_overrides",
     "basic_sweeper_class",
     "check_versions",
-    "execute_job",
     "group_repository",
     "parse_command_line",
     "process_joblib_cfg",
     "run_app",
     "split_arguments",
+    "submitit_executor",
 ]
 
 #: package -> (lowest version, first version not supported), as (major, minor, patch).
 SUPPORTED: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
     "hydra-core": ((1, 3, 2), (1, 4)),
     "hydra-joblib-launcher": ((1, 2, 0), (1, 3)),
+    "hydra-submitit-launcher": ((1, 2, 0), (1, 3)),
+    "hydra-ray-launcher": ((1, 2, 0), (1, 3)),
 }
 
 #: The ``_target_`` of Hydra's basic sweeper.
@@ -87,10 +90,7 @@ from hydra._internal.config_loader_impl import ConfigLoaderImpl  # noqa: E402
 from hydra._internal.core_plugins.basic_sweeper import BasicSweeper  # noqa: E402
 from hydra._internal.utils import _run_hydra, get_args_parser  # noqa: E402
 from hydra.core.global_hydra import GlobalHydra  # noqa: E402
-from hydra_plugins.hydra_joblib_launcher._core import (  # noqa: E402
-    execute_job,
-    process_joblib_cfg,
-)
+from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg  # noqa: E402
 
 
 def basic_sweeper_class() -> type[BasicSweeper]:
@@ -145,3 +145,30 @@ def run_app(task: TaskFunction, config_path: str, argv: Sequence[str]) -> None:
         config_path=config_path,
         config_name="config",
     )
+
+
+def submitit_executor(launcher: Any) -> Any:
+    """The submitit executor of a Hydra submitit launcher, set up as Hydra's launch does.
+
+    ``launcher`` is a ``BaseSubmititLauncher`` (its ``params`` are the launcher config's
+    keys; ``_EXECUTOR`` is ``slurm`` or ``local``). Needs the ``slurm`` extra.
+    """
+    import submitit
+    from hydra_plugins.hydra_submitit_launcher.config import BaseQueueConf
+    from omegaconf import OmegaConf
+
+    kind = str(launcher._EXECUTOR)
+    params: dict[str, Any] = dict(launcher.params)
+    init_keys = {"max_num_timeout"}
+    init: dict[str, Any] = {"folder": params["submitit_folder"]}
+    init.update({f"{kind}_{k}": v for k, v in params.items() if k in init_keys})
+    executor = submitit.AutoExecutor(cluster=kind, **init)
+    base = set(OmegaConf.structured(BaseQueueConf).keys())
+    executor.update_parameters(
+        **{
+            (k if k in base else f"{kind}_{k}"): v
+            for k, v in params.items()
+            if k not in init_keys | {"submitit_folder"}
+        }
+    )
+    return executor
