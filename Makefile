@@ -41,6 +41,7 @@ $(VENV)/.test-installed: $(VENV)/.run-installed
 
 $(VENV)/.mutate-installed: $(VENV)/.test-installed
 	$(PY) -m tools.lock install mutate
+	$(PY) -m tools.lock check
 	@touch $@
 
 $(VENV)/.lock-installed: pyproject.toml $(wildcard requirements.lock) | $(VENV)/.python
