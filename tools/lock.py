@@ -145,7 +145,11 @@ def differences() -> list[str]:
 
 def _pip(*args: str) -> None:
     cmd = [sys.executable, "-m", "pip", "--disable-pip-version-check", *args]
-    subprocess.run(cmd, check=True, cwd=ROOT)
+    if subprocess.run(cmd, check=False, cwd=ROOT).returncode != 0:
+        sys.exit(
+            "tools.lock: error: pip failed (above); if it names a package or a hash missing "
+            "from requirements.lock, run `make lock` and commit the lock"
+        )
 
 
 def install(kind: str) -> None:
@@ -163,6 +167,9 @@ def install(kind: str) -> None:
 
 def check() -> int:
     """Say whether the installed packages are the lock's; 1 when they are not."""
+    if not LOCK.exists():
+        print("tools.lock: error: requirements.lock is missing; run `make lock`", file=sys.stderr)
+        return 1
     diff = differences()
     if diff:
         for line in diff:
