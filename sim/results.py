@@ -64,13 +64,33 @@ def _git_commit() -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
+#: The packages whose version can change a run's numbers or what is read from them: the
+#: model and its config composition, the arrays, the compiled kernels (numba and its
+#: compiler llvmlite), the statistics, the tables and the catalogue. run.json records each.
+VERSIONED = (
+    "cohesion-sim",
+    "mesa",
+    "hydra-core",
+    "omegaconf",
+    "numpy",
+    "numba",
+    "llvmlite",
+    "scipy",
+    "SALib",
+    "pandas",
+    "pyarrow",
+    "duckdb",
+)
+
+
 def _versions() -> dict[str, str]:
+    """The installed version of each of :data:`VERSIONED`, or ``"absent"``."""
     out = {}
-    for pkg in ("cohesion-sim", "mesa", "hydra-core", "numpy", "pandas", "pyarrow"):
+    for pkg in VERSIONED:
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
-            out[pkg] = "not installed"
+            out[pkg] = "absent"
     return out
 
 
