@@ -436,7 +436,7 @@ def test_server_binds_loopback_only_by_default(server):
 def _browser_or_skip() -> None:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip(f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="needs playwright (the test extra)")
+    pytest.importorskip("playwright.sync_api", reason="needs playwright (the test group)")
 
 
 def test_page_in_a_real_browser(server, tmp_path):
