@@ -30,6 +30,7 @@ from sim.tables import RunTables
 __all__ = [
     "RUN_FILES",
     "config_hash",
+    "package_versions",
     "read_run",
     "run_info",
     "write_run",
@@ -83,7 +84,7 @@ VERSIONED = (
 )
 
 
-def _versions() -> dict[str, str]:
+def package_versions() -> dict[str, str]:
     """The installed version of each of :data:`VERSIONED`, or ``"absent"``."""
     out = {}
     for pkg in VERSIONED:
@@ -106,7 +107,7 @@ def run_info(cfg: RunConfig, wall_time: float, status: str, **extra: Any) -> dic
         "population": citizens(cfg.population),
         "place": label(cfg.population),
         "start_date": cfg.start_date,
-        "versions": _versions(),
+        "versions": package_versions(),
         "calibration": calibration_info(cfg),
         "git_commit": _git_commit(),
         "wall_time_s": round(wall_time, 3),

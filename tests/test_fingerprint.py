@@ -3,9 +3,10 @@
 Each case runs through the public run path and hashes the values of its output tables
 (rows sorted, numbers as float64, strings as UTF-8; not the file bytes, so a new pyarrow
 or Parquet writer does not change it) and its ``config_hash``. The expected hashes are in
-``tests/data/fingerprints.json``, with the numpy and numba versions they were recorded
-with. A deliberate change of the model's numbers updates that file in its own commit,
-saying why (``python -m tests.test_fingerprint --record``).
+``tests/data/fingerprints.json``, with the versions of the packages that can change a
+number they were recorded with (requirements.lock pins them). A deliberate change of the
+model's numbers updates that file in its own commit, saying why
+(``python -m tests.test_fingerprint --record``).
 
 Cost: about 10 s here (ten runs of a few hundred to 1,800 citizens and a few weeks).
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -126,8 +126,10 @@ def fingerprint(name: str, tmp: Path) -> dict[str, str]:
 
 
 def versions() -> dict[str, str]:
-    """The versions of the packages that can change a number."""
-    return {p: metadata.version(p) for p in ("numpy", "numba")}
+    """The versions of the packages that can change a number (as run.json records them)."""
+    from sim.results import VERSIONED, package_versions
+
+    return {p: v for p, v in package_versions().items() if p in VERSIONED and p != "cohesion-sim"}
 
 
 @pytest.fixture(scope="module")

@@ -147,9 +147,9 @@ def test_a_file_that_does_not_match_the_lock_is_refused(tmp_path):
 
 
 def test_run_json_records_every_version_that_can_change_a_number(monkeypatch):
-    got = results._versions()
+    got = results.package_versions()
     for pkg in ("cohesion-sim", "mesa", "hydra-core", "numpy", "numba", "scipy", "duckdb"):
         assert got[pkg] == lock.locked().get(lock.normalize(pkg), got[pkg]) != "absent", pkg
     assert {"pandas", "pyarrow", "llvmlite", "omegaconf"} <= set(got)
     monkeypatch.setattr(results, "VERSIONED", ("numpy", "no-such-package"))
-    assert results._versions() == {"numpy": got["numpy"], "no-such-package": "absent"}
+    assert results.package_versions() == {"numpy": got["numpy"], "no-such-package": "absent"}
