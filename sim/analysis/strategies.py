@@ -1,0 +1,170 @@
+"""A robust-strategies study read back: which strategy holds up, how surely, when it fails.
+
+The study (``experiment=robust_strategies``) runs every policy on the same draws as
+``none``: a draw is a future, a structural variant, a seed, and with the seed a posterior
+member and a point of the levers' priors. :func:`summarise` reads the finished sweep and
+answers, for one measure and one target the user states:
+
+- ``satisficing``: per policy, the share of draws meeting the target at the last week
+  (:func:`sim.analysis.robustness.satisficing`);
+- ``effects``: per policy, the mean paired effect on the measure, its worst decile, the
+  mean of that tail and the share of draws where it harms
+  (:func:`sim.analysis.robustness.worst_decile`);
+- ``regret``: per policy, the maximum and mean regret across contexts (future and
+  variant), as :func:`sim.analysis.effects.ranking` computes it, on the improvement
+  (the effect's sign turned where lower is better);
+- ``failures``: for the policy chosen (highest satisficing share, then mean effect),
+  the PRIM box of the draws where it misses the target (:mod:`sim.analysis.discovery`),
+  over the sampled lever parameters and the posterior member's seed, with the futures
+  and variants it fails in;
+- ``evppi``: per sampled lever parameter, the expected value of partial perfect
+  information about it, for the choice between the policies on their paired effects
+  (:func:`sim.analysis.robustness.evppi`), with its shuffled-input null.
+
+``python -m sim.analysis.strategies SWEEP_DIR --target "low_trust_share<0.2"`` prints
+the tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from sim.analysis import effects as fx
+from sim.analysis.discovery import prim
+from sim.analysis.load import _contexts, final_values, runs, uncertain_columns
+from sim.analysis.robustness import Target, evppi, satisficing, worst_decile
+
+__all__ = ["draws", "main", "summarise"]
+
+_DRAW = ["context", "seed", "sample"]
+
+
+def draws(sweep_dir: str | Path, metrics: Sequence[str]) -> pd.DataFrame:
+    """One row per complete run: its policy, draw keys, lever parameters and measures.
+
+    Returns:
+        ``run``, ``policy``, ``context`` (the future and any other swept model key,
+        e.g. the variant), ``future``, ``seed``, ``sample``, the ``uncertain.*`` columns,
+        and one column per metric (its last recorded value, whole population).
+    """
+    r = runs(sweep_dir)
+    context, policy = _contexts(r)
+    out = r[["run", "future", "seed", "sample", *uncertain_columns(r)]].copy()
+    out["context"] = context.to_numpy()
+    out["policy"] = policy.to_numpy()
+    fin = final_values(sweep_dir, list(metrics))
+    wide = fin.pivot_table(index="run", columns="metric", values="value", aggfunc="last")
+    missing = [m for m in metrics if m not in wide.columns]
+    if missing:
+        raise ValueError(f"metric(s) {', '.join(missing)} not recorded in {sweep_dir}")
+    return out.merge(wide[list(metrics)], left_on="run", right_index=True, how="inner")
+
+
+def _draw_key(d: pd.DataFrame) -> pd.Series:
+    sample = d["sample"].astype("Int64").astype(str)
+    return d["context"].astype(str) + "|" + d["seed"].astype(str) + "|" + sample
+
+
+def _lever_params(d: pd.DataFrame) -> pd.DataFrame:
+    """Each draw's value of every sampled lever parameter (the same for every policy)."""
+    cols = [c for c in d.columns if c.startswith("uncertain.policy.")]
+    if not cols:
+        return pd.DataFrame(index=pd.Index([], name="draw"))
+    return d.groupby("draw")[cols].first()
+
+
+def summarise(
+    sweep_dir: str | Path,
+    target: Target | str,
+    *,
+    metric: str | None = None,
+    baseline: str = fx.BASELINE,
+) -> dict[str, pd.DataFrame | str]:
+    """The study's answer for one target (see the module doc).
+
+    Args:
+        sweep_dir: the finished sweep.
+        target: e.g. ``"low_trust_share<0.2"``: met at the last week.
+        metric: the measure effects and regret are on (default: the target's).
+        baseline: the policy the others are paired with.
+
+    Returns:
+        ``satisficing``, ``effects``, ``regret``, ``failures`` (the PRIM box, or empty),
+        ``failure_contexts`` (share of the chosen policy's draws failing, per context),
+        ``evppi`` (empty if no lever parameter was sampled), and ``chosen``.
+    """
+    t = target if isinstance(target, Target) else Target.parse(target)
+    metric = metric or t.metric
+    d = draws(sweep_dir, sorted({t.metric, metric}))
+    d["draw"] = _draw_key(d)
+    sat = satisficing(d, t)
+    diffs = fx.paired_differences(
+        d.rename(columns={metric: "value"}), pair_on=("seed", "sample"), baseline=baseline
+    )
+    diffs["draw"] = _draw_key(diffs)
+    eff = worst_decile(diffs, metric)
+    better = diffs.assign(diff=-diffs["diff"]) if metric in fx.LOWER_IS_BETTER else diffs
+    regret = fx.ranking(fx.paired_effects(better), baseline)
+    ranked = sat.merge(eff[["policy", "mean"]], on="policy", how="left").fillna({"mean": 0.0})
+    ranked = ranked.sort_values(["share", "mean"], ascending=[False, False])
+    chosen = str(ranked["policy"].iloc[0])
+    mine = d[d["policy"] == chosen].copy()
+    mine["failed"] = ~t.met(mine[t.metric])
+    contexts = (
+        mine.groupby("context")["failed"].mean().rename("failed_share").reset_index()
+        if len(mine)
+        else pd.DataFrame(columns=["context", "failed_share"])
+    )
+    box = pd.DataFrame()
+    x_cols = [c for c in mine.columns if c.startswith("uncertain.")] + ["seed"]
+    x = mine[x_cols].apply(pd.to_numeric, errors="coerce").dropna(axis=1, how="any")
+    if mine["failed"].any() and not mine["failed"].all() and x.shape[1] and len(x) >= 10:
+        box = prim(x, mine["failed"].to_numpy(), threshold=0.8).limits.reset_index()
+    nb = diffs.pivot_table(index="draw", columns="policy", values="diff", aggfunc="mean")
+    nb[baseline] = 0.0
+    nb = nb.dropna()
+    if metric in fx.LOWER_IS_BETTER:
+        nb = -nb
+    params = _lever_params(d).reindex(nb.index)
+    params = params.loc[:, params.notna().all() & (params.nunique() > 1)]
+    value = pd.DataFrame()
+    if params.shape[1] and nb.shape[1] >= 2 and len(nb) >= 4:
+        value = evppi(nb, params, bins=max(2, min(len(nb) // 4, round(math.sqrt(len(nb))))))
+    return {
+        "chosen": chosen,
+        "satisficing": sat,
+        "effects": eff,
+        "regret": regret,
+        "failures": box,
+        "failure_contexts": contexts,
+        "evppi": value,
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m sim.analysis.strategies SWEEP --target "low_trust_share<0.2"``."""
+    p = argparse.ArgumentParser(
+        prog="python -m sim.analysis.strategies",
+        description="Robustness of each strategy in a finished sweep, for one target.",
+    )
+    p.add_argument("sweep_dir")
+    p.add_argument("--target", required=True, help="e.g. 'low_trust_share<0.2' (last week)")
+    p.add_argument("--metric", default=None, help="measure of effects and regret")
+    a = p.parse_args(argv)
+    try:
+        out = summarise(a.sweep_dir, a.target, metric=a.metric)
+    except ValueError as e:
+        raise SystemExit(f"strategies: error: {e}") from None
+    with pd.option_context("display.width", 120, "display.max_columns", 20):
+        for name, table in out.items():
+            print(f"\n== {name}")
+            print(table if isinstance(table, str) else table.to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
