@@ -53,11 +53,13 @@ venv: $(VENV)/.test-installed
 run: $(VENV)/.run-installed
 	$(VENV)/bin/cohesion-sim $(ARGS)
 
+# The tests run on every core (pytest-xdist), each test file in one worker, so a file's
+# shared fixtures are built once; ARGS="-n 0" runs them in this process.
 test: lint
-	$(VENV)/bin/pytest --durations=15 $(ARGS)
+	$(VENV)/bin/pytest -n auto --dist loadfile --durations=15 $(ARGS)
 
 test-all: lint
-	$(VENV)/bin/pytest -m "" $(ARGS)
+	$(VENV)/bin/pytest -n auto --dist loadfile -m "" $(ARGS)
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check $(LINT_DIRS)
