@@ -138,3 +138,18 @@ def test_prim_finds_the_same_box_as_ema_workbench():
         assert ours.limits.loc[c, "high"] == pytest.approx(lims[c][1], abs=0.02)
     assert ours.coverage == pytest.approx(t.coverage[i], abs=0.02)
     assert ours.density == pytest.approx(t.density[i], abs=0.02)
+
+
+def test_an_input_drawn_once_per_seed_is_not_credited_with_the_seed():
+    # 6 seeds x 4 contexts: the choice depends on the seed alone (its random numbers),
+    # and an irrelevant lever value is drawn once per seed; shuffled between seeds, the
+    # null takes the seed's share, so the lever's excess is small
+    rng = np.random.default_rng(5)
+    seeds = np.repeat(np.arange(6), 4)
+    by_seed = rng.normal(0, 1, 6)
+    nb = pd.DataFrame({"a": by_seed[seeds] + rng.normal(0, 0.05, 24), "b": np.zeros(24)})
+    lever = pd.DataFrame({"lever": rng.uniform(0, 1, 6)[seeds]})
+    naive = evppi(nb, lever, bins=5).set_index("param").loc["lever"]
+    grouped = evppi(nb, lever, bins=5, groups=pd.Series(seeds)).set_index("param").loc["lever"]
+    assert grouped["excess"] < 0.25 * grouped["evpi"]
+    assert naive["excess"] > grouped["excess"] + 0.1 * naive["evpi"]  # a row shuffle credits it

@@ -258,6 +258,15 @@ def _binned(nb: np.ndarray, theta: np.ndarray, bins: int) -> float:
     return float(best / len(theta) - nb.mean(axis=0).max())
 
 
+def _shuffled(theta: np.ndarray, groups: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+    """Theta shuffled across draws, or across groups (each group keeps one value)."""
+    if groups is None:
+        return rng.permutation(theta)
+    codes, uniques = pd.factorize(groups)
+    per_group = pd.Series(theta).groupby(codes).first().to_numpy()
+    return per_group[rng.permutation(len(uniques))][codes]
+
+
 def evppi(
     net_benefit: pd.DataFrame,
     params: pd.DataFrame,
@@ -265,6 +274,7 @@ def evppi(
     bins: int | None = None,
     shuffles: int = 20,
     seed: int = 0,
+    groups: pd.Series | None = None,
 ) -> pd.DataFrame:
     """The expected value of partial perfect information about each input.
 
@@ -275,6 +285,10 @@ def evppi(
         bins: bins along each input (default: the square root of the draws, at least 2).
         shuffles: how many shuffles of the input estimate the null value.
         seed: seed of the shuffles.
+        groups: the same rows' group, where an input takes one value per group (a
+            study's lever draw is one per seed, shared by its futures and variants): the
+            null then shuffles the values between groups, so an input is not credited
+            with what the group itself decides (its seed, its posterior member).
 
     Returns:
         One row per input: ``param``, ``evppi``, ``null`` (the mean estimate with the
@@ -292,12 +306,13 @@ def evppi(
     if not 2 <= b <= n:
         raise ValueError(f"bins: must be between 2 and the number of draws ({n}), got {b}")
     rng = np.random.default_rng(seed)
+    g = None if groups is None else groups.reindex(net_benefit.index).to_numpy()
     bound = evpi(net_benefit)
     rows = []
     for name in params.columns:
         theta = params[name].to_numpy(dtype=float)
         value = _binned(nb, theta, b)
-        null = float(np.mean([_binned(nb, rng.permutation(theta), b) for _ in range(shuffles)]))
+        null = float(np.mean([_binned(nb, _shuffled(theta, g, rng), b) for _ in range(shuffles)]))
         rows.append({"param": name, "evppi": value, "null": null,
                      "excess": value - null, "evpi": bound})  # fmt: skip
     out = pd.DataFrame(rows, columns=["param", "evppi", "null", "excess", "evpi"])

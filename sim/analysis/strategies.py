@@ -19,7 +19,9 @@ answers, for one measure and one target the user states:
   and variants it fails in;
 - ``evppi``: per sampled lever parameter, the expected value of partial perfect
   information about it, for the choice between the policies on their paired effects
-  (:func:`sim.analysis.robustness.evppi`), with its shuffled-input null.
+  (:func:`sim.analysis.robustness.evppi`), with its null: the lever draws shuffled
+  between seeds, since every lever value belongs to one seed, and the seed also picks
+  the posterior member and the society's random numbers.
 
 ``python -m sim.analysis.strategies SWEEP_DIR --target "low_trust_share<0.2"`` prints
 the tables.
@@ -134,7 +136,9 @@ def summarise(
     params = params.loc[:, params.notna().all() & (params.nunique() > 1)]
     value = pd.DataFrame()
     if params.shape[1] and nb.shape[1] >= 2 and len(nb) >= 4:
-        value = evppi(nb, params, bins=max(2, min(len(nb) // 4, round(math.sqrt(len(nb))))))
+        seeds = d.groupby("draw")["seed"].first().reindex(nb.index)
+        bins = max(2, min(len(nb) // 4, round(math.sqrt(len(nb)))))
+        value = evppi(nb, params, bins=bins, groups=seeds)
     return {
         "chosen": chosen,
         "satisficing": sat,
