@@ -71,3 +71,57 @@ def test_the_command_prints_the_tables_and_refuses_a_bad_target(study, capsys):
         assert f"== {name}" in text
     with pytest.raises(SystemExit, match="METRIC OP NUMBER"):
         main([str(study), "--target", "low_trust_share = 0.5"])
+
+
+def _text(html: str) -> str:
+    import re
+
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", re.sub(r"<img[^>]*>", "", html)))
+
+
+def test_the_sweeps_report_opens_with_the_answer_in_order(study):
+    page = (study / "report" / "index.html").read_text()
+    first = page.index("The answer, for the target trust_politics_share &gt;= 0.25")
+    heads = [
+        "1. Which strategies are robust", "2. Where", "3. At what cost", "4. When they fail",
+        "5. What evidence would change the choice", "6. What the model cannot tell you",
+    ]  # fmt: skip
+    at = [page.index(f"<h3>{h}</h3>") for h in heads]
+    assert first < at[0] and at == sorted(at)
+    assert at[-1] < page.index("<h2>1. Ranking across futures</h2>")
+
+
+def test_the_answer_agrees_with_the_summary(study, tmp_path):
+    import shutil
+
+    from sim.report import make_report
+
+    d = draws(study, ["trust_politics_share"])
+    cut = float(d["trust_politics_share"].median())
+    target = f"trust_politics_share>={cut!r}"
+    sweep = tmp_path / "copy"
+    shutil.copytree(study, sweep)
+    make_report(sweep, rebuild=False, target=target)
+    text = _text((sweep / "report" / "index.html").read_text())
+    out = summarise(sweep, target)
+    chosen = out["chosen"]
+    assert f"{chosen} (chosen)" in text
+    sat = out["satisficing"].set_index("policy")
+    for policy in sat.index:
+        r = sat.loc[policy]
+        assert f"{r['share']:.0%} [{r['low']:.0%}, {r['high']:.0%}] of {int(r['draws'])}" in text
+        shares = out["failure_shares"]
+        failed = shares.loc[shares["policy"] == policy, "failed_share"].mean()
+        assert f"{policy} misses the target in {failed:.0%} of its draws" in text
+    with pytest.raises(ValueError, match="METRIC OP NUMBER"):
+        make_report(sweep, rebuild=False, target="trust_politics_share = 0.3")
+
+
+def test_a_bad_target_is_refused_before_any_run():
+    from sim.sweep.callbacks import SweepCallback
+
+    with pytest.raises(ValueError, match=r"hydra.callbacks.sweep.target: no outcome 'trust'"):
+        SweepCallback(target="trust>0.3")
+    with pytest.raises(ValueError, match=r"hydra.callbacks.sweep.target: .*METRIC OP NUMBER"):
+        SweepCallback(target="trust_politics_share")
+    assert SweepCallback(target="low_trust_share<0.2").target == "low_trust_share<0.2"

@@ -292,8 +292,9 @@ def evppi(
 
     Returns:
         One row per input: ``param``, ``evppi``, ``null`` (the mean estimate with the
-        input shuffled), ``excess`` (``evppi - null``), ``evpi`` (the bound), sorted
-        by excess (highest first).
+        input shuffled), ``null_q95`` (the 95th percentile of the shuffled estimates:
+        an ``evppi`` below it is within noise), ``excess`` (``evppi - null``),
+        ``evpi`` (the bound), sorted by excess (highest first).
 
     Raises:
         ValueError: on fewer than two policies, missing values, or rows that do not match.
@@ -312,8 +313,10 @@ def evppi(
     for name in params.columns:
         theta = params[name].to_numpy(dtype=float)
         value = _binned(nb, theta, b)
-        null = float(np.mean([_binned(nb, _shuffled(theta, g, rng), b) for _ in range(shuffles)]))
-        rows.append({"param": name, "evppi": value, "null": null,
+        nulls = [_binned(nb, _shuffled(theta, g, rng), b) for _ in range(shuffles)]
+        null, q95 = float(np.mean(nulls)), float(np.quantile(nulls, 0.95))
+        rows.append({"param": name, "evppi": value, "null": null, "null_q95": q95,
                      "excess": value - null, "evpi": bound})  # fmt: skip
-    out = pd.DataFrame(rows, columns=["param", "evppi", "null", "excess", "evpi"])
+    cols = ["param", "evppi", "null", "null_q95", "excess", "evpi"]
+    out = pd.DataFrame(rows, columns=cols)
     return out.sort_values(["excess", "param"], ascending=[False, True]).reset_index(drop=True)

@@ -13,10 +13,11 @@ answers, for one measure and one target the user states:
 - ``regret``: per policy, the maximum and mean regret across contexts (future and
   variant), as :func:`sim.analysis.effects.ranking` computes it, on the improvement
   (the effect's sign turned where lower is better);
-- ``failures``: for the policy chosen (highest satisficing share, then mean effect),
-  the PRIM box of the draws where it misses the target (:mod:`sim.analysis.discovery`),
-  over the sampled lever parameters and the posterior member's seed, with the futures
-  and variants it fails in;
+- ``failures``: for each policy, the PRIM box of the draws where it misses the target
+  (:mod:`sim.analysis.discovery`), over the sampled parameters and the seed (which
+  picks the posterior member), with the share of its draws failing in each future and
+  variant; ``failures`` and ``failure_contexts`` are those of the policy chosen
+  (highest satisficing share, then mean effect);
 - ``evppi``: per sampled lever parameter, the expected value of partial perfect
   information about it, for the choice between the policies on their paired effects
   (:func:`sim.analysis.robustness.evppi`), with its null: the lever draws shuffled
@@ -34,6 +35,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.analysis import effects as fx
@@ -80,6 +82,26 @@ def _lever_params(d: pd.DataFrame) -> pd.DataFrame:
     return d.groupby("draw")[cols].first()
 
 
+def _failure_box(mine: pd.DataFrame, failed: np.ndarray) -> pd.DataFrame:
+    """PRIM's box of one policy's failing draws over its sampled inputs (empty if none).
+
+    The inputs are the sampled parameters (``uncertain.*``) and the seed; a box needs
+    both failures and successes and at least ten draws. Each row is one input with the
+    box's ``low``, ``high`` and ``restricted``, and the box's ``coverage`` (share of the
+    failures inside it), ``density`` (share failing inside it) and ``base_rate`` (share
+    failing overall).
+    """
+    x_cols = [c for c in mine.columns if c.startswith("uncertain.")] + ["seed"]
+    x = mine[x_cols].apply(pd.to_numeric, errors="coerce").dropna(axis=1, how="any")
+    x = x.loc[:, x.nunique() > 1]
+    if not failed.any() or failed.all() or not x.shape[1] or len(x) < 10:
+        return pd.DataFrame()
+    box = prim(x, failed, threshold=0.8)
+    return box.limits.reset_index().assign(
+        coverage=box.coverage, density=box.density, base_rate=float(failed.mean())
+    )
+
+
 def summarise(
     sweep_dir: str | Path,
     target: Target | str,
@@ -96,9 +118,11 @@ def summarise(
         baseline: the policy the others are paired with.
 
     Returns:
-        ``satisficing``, ``effects``, ``regret``, ``failures`` (the PRIM box, or empty),
-        ``failure_contexts`` (share of the chosen policy's draws failing, per context),
-        ``evppi`` (empty if no lever parameter was sampled), and ``chosen``.
+        ``satisficing``, ``effects``, ``regret``, ``failures`` (the chosen policy's PRIM
+        box, or empty), ``failure_contexts`` (share of the chosen policy's draws failing,
+        per context), ``failure_boxes`` and ``failure_shares`` (the same for every policy,
+        with a ``policy`` column), ``evppi`` (empty if no lever parameter was sampled),
+        and ``chosen``.
     """
     t = target if isinstance(target, Target) else Target.parse(target)
     metric = metric or t.metric
@@ -115,18 +139,22 @@ def summarise(
     ranked = sat.merge(eff[["policy", "mean"]], on="policy", how="left").fillna({"mean": 0.0})
     ranked = ranked.sort_values(["share", "mean"], ascending=[False, False])
     chosen = str(ranked["policy"].iloc[0])
-    mine = d[d["policy"] == chosen].copy()
-    mine["failed"] = ~t.met(mine[t.metric])
-    contexts = (
-        mine.groupby("context")["failed"].mean().rename("failed_share").reset_index()
-        if len(mine)
-        else pd.DataFrame(columns=["context", "failed_share"])
+    boxes, contexts = [], []
+    for policy, mine in d.groupby("policy", sort=True):
+        failed = ~t.met(mine[t.metric])
+        share = mine.assign(failed=failed).groupby("context")["failed"].mean()
+        contexts.append(share.rename("failed_share").reset_index().assign(policy=policy))
+        box = _failure_box(mine, failed.to_numpy())
+        if not box.empty:
+            boxes.append(box.assign(policy=policy))
+    every_context = pd.concat(contexts, ignore_index=True)
+    every_box = (
+        pd.concat(boxes, ignore_index=True)
+        if boxes
+        else pd.DataFrame(columns=["parameter", "low", "high", "restricted", "policy"])
     )
-    box = pd.DataFrame()
-    x_cols = [c for c in mine.columns if c.startswith("uncertain.")] + ["seed"]
-    x = mine[x_cols].apply(pd.to_numeric, errors="coerce").dropna(axis=1, how="any")
-    if mine["failed"].any() and not mine["failed"].all() and x.shape[1] and len(x) >= 10:
-        box = prim(x, mine["failed"].to_numpy(), threshold=0.8).limits.reset_index()
+    chosen_box = every_box[every_box["policy"] == chosen].drop(columns="policy")
+    chosen_contexts = every_context[every_context["policy"] == chosen].drop(columns="policy")
     nb = diffs.pivot_table(index="draw", columns="policy", values="diff", aggfunc="mean")
     nb[baseline] = 0.0
     nb = nb.dropna()
@@ -144,8 +172,10 @@ def summarise(
         "satisficing": sat,
         "effects": eff,
         "regret": regret,
-        "failures": box,
-        "failure_contexts": contexts,
+        "failures": chosen_box.reset_index(drop=True),
+        "failure_contexts": chosen_contexts.reset_index(drop=True),
+        "failure_boxes": every_box,
+        "failure_shares": every_context,
         "evppi": value,
     }
 

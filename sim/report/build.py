@@ -13,6 +13,7 @@ import pandas as pd
 from sim.analysis.load import MixedVersions, load_sweep
 from sim.catalogue import CatalogueError
 from sim.io import atomic_write
+from sim.report.answer import answer
 from sim.report.page import render_html
 from sim.report.tables import analyse
 
@@ -34,6 +35,7 @@ def make_report(
     metric: str = "cohesion_index",
     rebuild: bool = True,
     small_scope: int | None = None,
+    target: str | None = None,
 ) -> Report:
     """Write ``report/index.html`` and ``summary.csv`` in the sweep directory.
 
@@ -43,11 +45,20 @@ def make_report(
         rebuild: rebuild the catalogue from the run directories first.
         small_scope: scopes with fewer citizens are reported as imprecise (default: the
             runs' ``small_scope``).
+        target: a target met or missed at the last week, e.g.
+            ``"trust_politics_share>=0.25"``: the page then opens with the robust
+            strategies for it (:mod:`sim.report.answer`).
+
+    Raises:
+        ValueError: if the target cannot be read or names a metric the runs lack.
     """
     root = Path(sweep_dir).resolve()
     data = load_sweep(root, metric, rebuild=rebuild, small_scope=small_scope)
     tables = analyse(data)
-    page = render_html(data, tables, root)
+    first = None
+    if target is not None and not data.outcomes.empty:
+        first = answer(root, target, small_scope=small_scope)
+    page = render_html(data, tables, root, first)
     html_path = root / "report" / "index.html"
     summary_path = root / "summary.csv"
 
@@ -74,6 +85,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--metric", default="cohesion_index", help="outcome metric (default: cohesion_index)"
     )
+    parser.add_argument(
+        "--target",
+        default=None,
+        metavar="TARGET",
+        help="open the page with the robust strategies for a target met at the last "
+        "week, e.g. 'trust_politics_share>=0.25'",
+    )
     parser.add_argument("--no-rebuild", action="store_true", help="use results.duckdb as it is")
     parser.add_argument(
         "--small-scope",
@@ -93,8 +111,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             metric=args.metric,
             rebuild=not args.no_rebuild,
             small_scope=args.small_scope,
+            target=args.target,
         )
-    except (CatalogueError, MixedVersions) as e:
+    except (CatalogueError, MixedVersions, ValueError) as e:
         print(f"cohesion-sim-report: error: {e}", file=sys.stderr)
         sys.exit(1)
     runs = rep.tables["summary"]

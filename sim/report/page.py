@@ -320,8 +320,16 @@ def _municipal(data: SweepData, tables: dict[str, pd.DataFrame], pols: list[str]
     }
 
 
-def render_html(data: SweepData, tables: dict[str, pd.DataFrame], sweep_dir: Path) -> str:
-    """The self-contained HTML report."""
+def render_html(
+    data: SweepData,
+    tables: dict[str, pd.DataFrame],
+    sweep_dir: Path,
+    answer: dict[str, Any] | None = None,
+) -> str:
+    """The self-contained HTML report.
+
+    ``answer`` (:func:`sim.report.answer.answer`) is its first page when a target is given.
+    """
     runs = data.runs[data.runs["in_sweep"]]
     o = data.outcomes
     pols = policies(data) if not o.empty else []
@@ -354,6 +362,7 @@ def render_html(data: SweepData, tables: dict[str, pd.DataFrame], sweep_dir: Pat
         "baseline": fx.BASELINE,
         "notes": data.notes,
         "empty": o.empty,
+        "answer": answer,
     }
     if not o.empty:
         sections = _sections(data, tables, runs, pols, page["contexts"])

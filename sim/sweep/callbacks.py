@@ -105,17 +105,46 @@ def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
     return jobs_of(named, [str(o) for o in hydra.overrides.task])
 
 
+def check_target(text: str) -> str:
+    """The target's text if it reads as ``METRIC OP NUMBER`` on a known outcome.
+
+    Raises:
+        ValueError: naming the key ``hydra.callbacks.sweep.target``.
+    """
+    from sim.analysis.robustness import Target
+    from sim.outcomes import EXTRA_METRICS, OUTCOMES
+
+    key = "hydra.callbacks.sweep.target"
+    try:
+        t = Target.parse(text)
+    except ValueError as e:
+        raise ValueError(f"{key}: {e}") from None
+    if t.metric not in OUTCOMES and t.metric not in EXTRA_METRICS:
+        known = ", ".join(sorted(OUTCOMES))
+        raise ValueError(f"{key}: no outcome {t.metric!r} (one of: {known})")
+    return text
+
+
 class SweepCallback(Callback):
     """Manifest at the start of a sweep; catalogue and report at its end.
 
     Args:
         catalogue: rebuild ``results.duckdb`` at the end.
         report: write ``report/index.html`` and ``summary.csv`` at the end.
+        target: open the report with the robust strategies for this target (e.g.
+            ``"trust_politics_share>=0.25"``, met at the last week); checked here, before
+            any run, so a typo does not wait for the end of the sweep.
+
+    Raises:
+        ValueError: if the target cannot be read or names no outcome.
     """
 
-    def __init__(self, catalogue: bool = True, report: bool = True) -> None:
+    def __init__(
+        self, catalogue: bool = True, report: bool = True, target: str | None = None
+    ) -> None:
         self.catalogue = catalogue
         self.report = report
+        self.target = None if target is None else check_target(str(target))
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
         """Fix the sweep directory's absolute path, write the manifest, say what will run."""
@@ -189,7 +218,7 @@ class SweepCallback(Callback):
             from sim.report import make_report
 
             try:
-                rep = make_report(sweep_dir, rebuild=False)
+                rep = make_report(sweep_dir, rebuild=False, target=self.target)
             except Exception as e:  # the runs and catalogue stay usable
                 outcome.disk_full = outcome.disk_full or is_disk_full(e)
                 outcome.errors.append(f"report: {type(e).__name__}: {_first_line(e)}")
