@@ -22,7 +22,13 @@ from hydra.core.config_store import ConfigStore
 
 from sim.config_calibration import CalibrationConfig, TrustLift
 from sim.config_dates import ELECTION_KINDS, ElectionConfig, week_of
-from sim.config_policy import InterventionConfig, PolicyConfig, TargetConfig
+from sim.config_policy import (
+    InterventionConfig,
+    PolicyConfig,
+    SurveyConfig,
+    TargetConfig,
+    TriggerConfig,
+)
 
 __all__ = [
     "DRIVERS",
@@ -44,8 +50,10 @@ __all__ = [
     "RunConfig",
     "ScenarioConfig",
     "ShockConfig",
+    "SurveyConfig",
     "TargetConfig",
     "TensionConfig",
+    "TriggerConfig",
     "TrustConfig",
     "TrustLift",
     "UncertaintyConfig",
@@ -526,8 +534,8 @@ def stable_dict(cfg: RunConfig) -> dict[str, Any]:
 
     What the config hash and the burn-in key are made of: a config that does not use a
     later key (a shock's ``date``, a future's ``elections``, no calibration, no trust
-    lift) hashes as it did before the key existed, so finished runs are not redone on
-    resume and recorded hashes hold.
+    lift, no adaptive intervention) hashes as it did before the key existed, so finished
+    runs are not redone on resume and recorded hashes hold.
     """
     d = to_dict(cfg)
     scenario = d["scenario"]
@@ -541,6 +549,12 @@ def stable_dict(cfg: RunConfig) -> dict[str, Any]:
         del d["calibration"]  # a calibration's values are in the keys it sets
     if not any(d["population"]["trust_lift"].values()):
         del d["population"]["trust_lift"]
+    ivs = d["policy"]["interventions"].values()
+    if not any(iv["trigger"] is not None for iv in ivs):
+        del d["policy"]["survey"]  # read by adaptive interventions only
+    for iv in ivs:
+        if iv["trigger"] is None:
+            del iv["trigger"]
     return d
 
 

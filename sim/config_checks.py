@@ -33,6 +33,7 @@ from sim.config import (
     TargetConfig,
     dotted,
 )
+from sim.config_adaptive import check_adaptive
 from sim.config_calibration import CALIBRATION_MODES
 from sim.config_typed import CODE_HINT, CODE_KEYS, refuse_code, typed
 from sim.people import years as trust_years
@@ -502,6 +503,7 @@ def _check_policy(p: PolicyConfig, cfg: RunConfig, kinds: Kinds) -> None:
             "policy.interventions",
             f"the shares of the budget must sum to at most 1, got {total:g}",
         )
+    check_adaptive(p, registered)
 
 
 def check(cfg: RunConfig, kinds: Kinds) -> RunConfig:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from sim.calibration.ensemble import load_ensemble
 from sim.cli import prevalidate
-from sim.config import RunConfig
+from sim.config import InterventionConfig, RunConfig, TriggerConfig
 
 from .conftest import ROOT, run_cli
 
@@ -393,6 +393,16 @@ def test_generated_text_for_numbers_is_refused_naming_the_key(key, text):
 _MEMBERS = len(load_ensemble("history"))
 INF = None
 SYN: dict[str, object] = {"population.places": "synthetic", "population.municipality": None}
+#: The survey is read (and checked) only in a policy with an adaptive intervention.
+_ADAPTIVE: dict[str, object] = {
+    "policy.interventions": {
+        "listen": InterventionConfig(
+            kind="listening_government",
+            trigger=TriggerConfig(signpost="trust_politics_share", scope="all", below=0.25),
+        )
+    }
+}
+
 BOUNDS: dict[str, tuple[float | None, float | None, bool, bool, dict[str, object]]] = {
     "seed": (0, INF, False, False, {}),
     "steps": (0, 1_000_000, False, False, {}),
@@ -514,6 +524,10 @@ BOUNDS: dict[str, tuple[float | None, float | None, bool, bool, dict[str, object
         )
     },
     "policy.budget": (0.0, INF, False, False, {}),
+    **{
+        f"policy.survey.{k}": (lo, INF, False, False, _ADAPTIVE)
+        for k, lo in (("sample", 1), ("every", 1), ("first", 1), ("delay", 0))
+    },
     "policy.budget_total": (0.0, INF, False, False, {}),
     "uncertainty.samples": (0, INF, False, False, {}),
     "uncertainty.sample": (0, 4, False, False, {"uncertainty.samples": 5}),

@@ -47,7 +47,9 @@ POLICY_DIR = ROOT / "configs" / "policy"
 SCENARIO_DIR = ROOT / "configs" / "scenario"
 POLICIES = sorted(p.stem for p in POLICY_DIR.glob("*.yaml"))
 FUTURES = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
-SINGLE = [p for p in POLICIES if p not in ("none", "integrated")]
+#: Policies of several interventions (the rest are one lever each).
+PACKAGES = ("none", "integrated", "adaptive_listening")
+SINGLE = [p for p in POLICIES if p not in PACKAGES]
 
 _starts: dict[tuple[int, tuple[str, ...]], object] = {}
 _composed: dict[tuple[str, ...], RunConfig] = {}

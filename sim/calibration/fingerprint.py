@@ -31,7 +31,7 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 MODEL_SOURCES = (
     "config.py", "config_calibration.py", "config_dates.py", "config_policy.py",
     "institutions.py", "metrics.py", "model.py", "network.py", "people.py", "places.py",
-    "population.py", "prefetch.py", "state.py", "streams.py", "dynamics/*.py",
+    "population.py", "prefetch.py", "state.py", "streams.py", "adaptive.py", "dynamics/*.py",
     "shocks/*.py", "interventions/*.py",
 )  # fmt: skip
 MODEL_CONFIGS = ("config.yaml", "dynamics/*.yaml", "population/*.yaml", "network/*.yaml",

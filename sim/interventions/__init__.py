@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sim.adaptive import Monitor
 from sim.interventions.base import CitizenIntervention, Intervention
 from sim.interventions.canvassing import Canvassing
 from sim.interventions.co_coaching import CoCoaching
@@ -82,12 +83,14 @@ class Policy:
             the run's citizens and years, or its total).
         interventions: the interventions, each with its share of the budget.
         warnings: parts of the config the run cannot honour, one line each.
+        monitor: the survey and triggers, if any intervention is adaptive.
     """
 
     name: str
     budget: float
     interventions: list[Intervention]
     warnings: list[str] = field(default_factory=list)
+    monitor: Monitor | None = None
 
     @property
     def spent(self) -> float:
@@ -121,8 +124,12 @@ def build_policy(model: CohesionModel) -> Policy:
     """
     cfg = model.cfg.policy
     total = cfg.total(model.population.size, model.cfg.steps)
+    # the monitor is made first, so Mesa steps it before the interventions each week
+    adaptive = any(iv.trigger is not None for iv in cfg.interventions.values())
+    monitor = Monitor(model, cfg) if adaptive else None
     made = [
         INTERVENTIONS[iv.kind](model, name, iv, total * iv.share)
         for name, iv in cfg.interventions.items()
     ]
-    return Policy(cfg.name, total, made, [w for iv in made for w in iv.warnings()])
+    warnings = [w for iv in made for w in iv.warnings()]
+    return Policy(cfg.name, total, made, warnings, monitor)

@@ -85,12 +85,19 @@ class Intervention(mesa.Agent):
         p: the effect parameters (declared defaults, overridden by the config).
         cost: euros per unit.
         first, last: the first and last week it acts (last < first: never).
-        rate: units per week (before carrying fractions over).
+        rate: units per week (before carrying fractions over); an adaptive one acts
+            at most at this rate, only in the weeks it is triggered somewhere, so it
+            never spends more than its fixed counterpart.
+        active_weeks: weeks it has acted so far.
+        adaptive: whether it has a trigger (acts where the survey triggered it).
         spent: euros spent so far.
         units: units delivered so far.
     """
 
     kind: ClassVar[str] = ""
+    #: Whether it acts on citizens and so can act in some scopes only (an adaptive
+    #: intervention, with a trigger, acts only where the survey triggered it).
+    scoped: ClassVar[bool] = False
     modes: ClassVar[tuple[str, ...]] = ("default",)
     params: ClassVar[dict[str, Param]] = {}
     unit: ClassVar[str] = "contact"
@@ -128,6 +135,8 @@ class Intervention(mesa.Agent):
             self.rate = self.budget / (self.cost * self.weeks) if self.weeks else 0.0
         self.spent = 0.0
         self.units = 0
+        self.active_weeks = 0
+        self.adaptive = cfg.trigger is not None
         self.started = False
         self.finished = False
         self.stream = model.streams[f"intervention:{name}"]
@@ -166,16 +175,25 @@ class Intervention(mesa.Agent):
             return
         if week < self.first:
             return
+        monitor = self.m.policy.monitor if self.adaptive else None
+        if monitor is not None and not monitor.any_active(self.name):
+            return  # triggered nowhere this week: neither acts nor spends
         if not self.started:
             self.started = True
             self.begin()
-        k = week - self.first + 1
+        if monitor is not None:
+            self.rescope(monitor.mask(self.name))
+        self.active_weeks += 1
+        k = self.active_weeks  # weeks it has acted, this one included
         allowance = math.floor(self.rate * k + _EPS) - math.floor(self.rate * (k - 1) + _EPS)
         affordable = math.floor((self.budget - self.spent) / self.cost + _EPS)
         self.week(max(0, min(allowance, affordable)))
 
     def begin(self) -> None:
         """Called once, in the first active week, before acting (e.g. select targets)."""
+
+    def rescope(self, where: Mask) -> None:
+        """Act this week only on citizens in ``where`` (an adaptive intervention's scopes)."""
 
     def deliverable(self) -> int | None:
         """The most units it could deliver in its window, judged from the state now.
@@ -207,6 +225,8 @@ class Intervention(mesa.Agent):
                 f"{key}: its EUR {self.budget:,.0f} buys not one {self.unit} "
                 f"(EUR {self.cost:,.0f} each), so it never acts: raise the budget"
             )
+            return out
+        if self.adaptive:  # what it can deliver depends on where it will be triggered
             return out
         most = self.deliverable()
         if self.cfg.capacity is not None:
@@ -252,12 +272,15 @@ class CitizenIntervention(Intervention):
     2006), e.g. for self-selection.
 
     Attributes:
-        target: the citizens it may reach (fixed when it starts).
+        target: the citizens it may reach (fixed when it starts; for an adaptive
+            intervention, those of them in the scopes triggered this week).
+        selected: the citizens its target config selected when it started.
         reached: citizens reached so far.
     """
 
     #: Whether a citizen can be reached at most once.
     once: ClassVar[bool] = True
+    scoped = True
 
     def __init__(
         self, model: CohesionModel, name: str, cfg: InterventionConfig, budget: float
@@ -265,11 +288,17 @@ class CitizenIntervention(Intervention):
         super().__init__(model, name, cfg, budget)
         n = model.population.size
         self.target: Mask = np.zeros(n, dtype=bool)
+        self.selected: Mask = np.zeros(n, dtype=bool)
         self.reached: Mask = np.zeros(n, dtype=bool)
 
     def begin(self) -> None:
         """Fix the target from the state in the first active week."""
-        self.target = select(self.m, self.cfg.target)
+        self.selected = select(self.m, self.cfg.target)
+        self.target = self.selected
+
+    def rescope(self, where: Mask) -> None:
+        """The target this week: the selected citizens in the triggered scopes."""
+        self.target = self.selected & where
 
     def deliverable(self) -> int | None:
         """Citizens of the target now (once each), or those times the active weeks."""
