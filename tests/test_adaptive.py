@@ -212,3 +212,40 @@ def _refused(edit: dict[str, object], key: str, match: str) -> None:
 )  # fmt: skip
 def test_bad_triggers_are_refused_with_one_line_naming_the_key(edit, key, match):
     _refused(edit, key, match)
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    import os
+
+    from tests.conftest import run_cli
+
+    env = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    env["PYTHONWARNINGS"] = "ignore"
+
+    out = tmp_path_factory.mktemp("adaptive") / "sweep"
+    r = run_cli(
+        "-m", "policy=none,adaptive_listening", "seed=range(2)", "population.size=1500",
+        "steps=60", "burn_in=20", f"hydra.sweep.dir={out}", env=env, timeout=600,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    return out
+
+
+def test_the_pathways_map_agrees_with_the_weekly_count_of_active_scopes(sweep):
+    from sim.analysis.load import timeseries
+    from sim.analysis.pathways import activity, episodes, transitions
+
+    spells = episodes(sweep)
+    assert set(spells["policy"]) == {"adaptive_listening"}
+    assert (spells["end"] > spells["start"]).all()
+    act = activity(spells, 60)
+    for action in ("listening", "coaching"):
+        counted = timeseries(sweep, f"{action}.active_scopes").groupby("step")["value"].sum()
+        mapped = act[act["action"] == action].groupby("week")["share"].sum() * 2  # two runs
+        mapped = mapped.reindex(counted.index, fill_value=0.0)
+        assert np.allclose(mapped.to_numpy(), counted.to_numpy()), action
+    ends = transitions(spells)
+    assert ends["spells"].sum() == len(spells)
+    page = (sweep / "report" / "index.html").read_text()
+    assert "<h2>Adaptive pathways</h2>" in page and "Pathways of &#39;adaptive_listening&#39;" in page

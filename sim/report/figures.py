@@ -234,3 +234,43 @@ def fig_measures(pooled: pd.DataFrame) -> Figure:
     fig.colorbar(im, ax=ax, label="t (green: better)", fraction=0.03, pad=0.01)
     ax.set_title("Where each policy helps (+) and does harm (-), all futures pooled")
     return fig
+
+
+def fig_pathways(act: pd.DataFrame, policy: str, weeks: int) -> Figure:
+    """An adaptive policy's pathways map: where and when each action acted, across draws.
+
+    One panel per action (in the order they first act): a row per scope, a column per
+    week, shaded by the share of the policy's runs in which the action was acting there
+    (:func:`sim.analysis.pathways.activity`).
+    """
+    a = act[act["policy"] == policy]
+    first = a.groupby("action")["week"].min().sort_values()
+    actions = list(first.index)
+    scopes = sorted(set(a["scope"]), key=lambda s: (s.partition(":")[0], _num(s)))
+    row = {s: i for i, s in enumerate(scopes)}
+    n = max(len(actions), 1)
+    fig, axes = bare_subplots(
+        n, 1, figsize=(8.0, 1.0 + min(0.06 * len(scopes), 3.0) * n + 0.8 * n),
+        squeeze=False, constrained_layout=True,
+    )  # fmt: skip
+    norm = Normalize(0.0, 1.0)
+    for ax, action in zip(axes[:, 0], actions, strict=False):
+        grid = np.zeros((len(scopes), weeks + 1))
+        g = a[(a["action"] == action) & (a["week"] <= weeks)]
+        grid[[row[s] for s in g["scope"]], g["week"].to_numpy(dtype=int)] = g["share"]
+        ax.imshow(grid, aspect="auto", interpolation="nearest", cmap="Blues", norm=norm)
+        ax.set_title(f"{action}: {len(set(g['scope']))} scopes acted in", fontsize=10)
+        ax.set_ylabel(scopes[0].partition(":")[0] if scopes else "scope")
+        ax.set_yticks([])
+    axes[-1, 0].set_xlabel("week")
+    fig.colorbar(
+        ScalarMappable(norm, "Blues"), ax=axes.ravel().tolist(), fraction=0.04,
+        label="share of draws acting there",
+    )  # fmt: skip
+    fig.suptitle(f"Pathways of '{policy}': where and when each action acted", fontsize=11)
+    return fig
+
+
+def _num(scope: str) -> int:
+    name = scope.partition(":")[2]
+    return int(name) if name.isdigit() else 0

@@ -31,6 +31,7 @@ import pandas as pd
 from sim.analysis import effects as fx
 from sim.analysis.effects import records
 from sim.analysis.load import SweepData
+from sim.analysis.pathways import activity, episodes, transitions
 from sim.outcomes import label
 from sim.places import boundaries, municipalities
 from sim.report.figures import (
@@ -39,6 +40,7 @@ from sim.report.figures import (
     fig_fan,
     fig_measures,
     fig_municipal_effects,
+    fig_pathways,
     fig_regret,
     png_base64,
     policies,
@@ -366,9 +368,25 @@ def render_html(
     }
     if not o.empty:
         sections = _sections(data, tables, runs, pols, page["contexts"])
+        sections["pathways"] = _pathways(sweep_dir, weeks)
         assert not page.keys() & sections.keys(), "a section would hide a value of the page"
         page |= sections
     return environment().get_template(TEMPLATE).render(page)
+
+
+def _pathways(sweep_dir: Path, weeks: list[int]) -> list[dict[str, Any]]:
+    """Each adaptive policy's pathways map and how its actions' spells ended."""
+    spells = episodes(sweep_dir)
+    if spells.empty:
+        return []
+    act = activity(spells, max(weeks) if weeks else None)
+    ends = transitions(spells)
+    out = []
+    for policy in sorted(spells["policy"].unique()):
+        t = ends[ends["policy"] == policy].drop(columns="policy")
+        png = png_base64(fig_pathways(act, policy, max(weeks) if weeks else int(act["week"].max())))
+        out.append({"policy": policy, "png": png, "table": _cells(t)})
+    return out
 
 
 def _sections(
