@@ -14,6 +14,7 @@ import hashlib
 import json
 import subprocess
 import time
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,9 @@ def config_hash(cfg: RunConfig) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
+@lru_cache(maxsize=1)
 def _git_commit() -> str | None:
+    """The checkout's commit, asked once per process (a sweep worker writes many runs)."""
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"],
@@ -86,9 +89,17 @@ VERSIONED = (
 
 
 def package_versions() -> dict[str, str]:
-    """The installed version of each of :data:`VERSIONED`, or ``"absent"``."""
+    """The installed version of each of :data:`VERSIONED`, or ``"absent"``.
+
+    Read once per process (a sweep worker writes many runs); a copy each time.
+    """
+    return dict(_package_versions(VERSIONED))
+
+
+@lru_cache(maxsize=4)
+def _package_versions(packages: tuple[str, ...]) -> dict[str, str]:
     out = {}
-    for pkg in VERSIONED:
+    for pkg in packages:
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
