@@ -91,7 +91,14 @@ def _children_cpu() -> float:
 
 
 def command(
-    policies: list[str], futures: list[str], seeds: int, size: int, steps: int, jobs: int, out: Path
+    policies: list[str],
+    futures: list[str],
+    seeds: int,
+    size: int,
+    steps: int,
+    jobs: int,
+    out: Path,
+    extra: tuple[str, ...] = (),
 ) -> list[str]:
     """The study slice's command line."""
     return [
@@ -108,6 +115,7 @@ def command(
         f"steps={steps}",
         f"hydra.launcher.n_jobs={jobs}",
         f"hydra.sweep.dir={out}",
+        *extra,
     ]
 
 
@@ -213,6 +221,7 @@ def main() -> None:
     ap.add_argument("--target", type=int, default=1000, help="runs to extrapolate to")
     ap.add_argument("--tree", type=Path, action="append", help="a checkout (default: this one)")
     ap.add_argument("--json", type=Path, help="write every repetition's numbers here")
+    ap.add_argument("overrides", nargs="*", help="more overrides, e.g. metrics_every=1")
     args = ap.parse_args()
     trees = [t.resolve() for t in (args.tree or [ROOT])]
     cmd_args = {
@@ -222,6 +231,7 @@ def main() -> None:
         "size": args.size,
         "steps": args.steps,
         "jobs": args.jobs,
+        "extra": tuple(args.overrides),
     }
     n = args.policies * args.futures * args.seeds
     results: dict[Path, list[dict[str, Any]]] = {t: [] for t in trees}
