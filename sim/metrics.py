@@ -428,6 +428,39 @@ def _cell_sums(
     return out, tmax, hist
 
 
+@njit(cache=True, nogil=True)
+def _scope_sums(
+    values: F64,
+    tmax_cell: F64,
+    hist_cell: NDArray[np.int64],
+    labels: NDArray[np.int64],
+    offsets: NDArray[np.int64],
+    n_scopes: int,
+) -> tuple[F64, F64, F64]:
+    """Per scope: each row of ``values`` summed, the largest ``tmax_cell``, the histogram.
+
+    ``labels[k, c]`` is cell c's label in the k-th kind of scope, whose scopes are the
+    columns from ``offsets[k]``. Each scope adds its cells in cell order, as
+    ``np.bincount`` does, so every sum is that of one bincount per row and kind; the
+    maximum starts from 0 and the histogram counts are exact.
+    """
+    n_rows, n_cells = values.shape
+    sums = np.zeros((n_rows, n_scopes))
+    tmax = np.zeros(n_scopes)
+    hist = np.zeros((n_scopes, hist_cell.shape[1]))
+    for k in range(labels.shape[0]):
+        off = offsets[k]
+        for c in range(n_cells):
+            j = off + labels[k, c]
+            for r in range(n_rows):
+                sums[r, j] += values[r, c]
+            if tmax_cell[c] > tmax[j]:
+                tmax[j] = tmax_cell[c]
+            for b in range(hist_cell.shape[1]):
+                hist[j, b] += hist_cell[c, b]
+    return sums, tmax, hist
+
+
 def scope_sizes(scopes: Scopes) -> NDArray[np.int64]:
     """The number of citizens in every scope."""
     counts = np.bincount(scopes.cell, minlength=scopes.n_cells).astype(np.float64)
@@ -523,41 +556,37 @@ def compute_metrics(
         trusting["bridging_contact_share"] = np.bincount(cell, met_week, minlength=n_cells)
         trusting["bridging_contact_recent"] = np.bincount(cell, met_recent, minlength=n_cells)
 
-    for labels, k, off in scopes.kinds:
-        sl = slice(off, off + k)
-        q = {name: _grouped(labels, k, v) for name, v in per_cell.items()}
-        cnt = q["cnt"]
-        out[col["trust_mean"], sl] = _safe_div(q["t"], cnt)
-        for name, per in trusting.items():
-            out[col[name], sl] = _safe_div(_grouped(labels, k, per), cnt)
-        if contact is not None:  # a count, not a share
-            out[col["bridging_contacts"], sl] = _grouped(
-                labels, k, trusting["bridging_contact_share"]
-            )
-        out[col["low_trust_share"], sl] = _safe_div(q["low"], cnt)
-        pm = _safe_div(q["p"], cnt)
-        out[col["prejudice_mean"], sl] = pm
-        out[col["prejudice_sd"], sl] = np.sqrt(np.maximum(_safe_div(q["pp"], cnt) - pm * pm, 0.0))
-        out[col["prejudice_muslims_mean"], sl] = _safe_div(
-            _grouped(labels, k, towards_sum), _grouped(labels, k, towards_cnt)
-        )
-        out[col["tension_mean"], sl] = _safe_div(q["here"], cnt)
-        tmax = np.zeros(k)
-        np.maximum.at(tmax, labels, tmax_cell)
-        out[col["tension_max"], sl] = tmax
-        out[col["participation"], sl] = _safe_div(q["part"], cnt)
-        out[col["bridging_ties"], sl] = _safe_div(q["cross"], q["deg"])
-        out[col["bubble_index"], sl] = _corr(
-            q["has"], q["xh"], q["mh"], q["xxh"], q["mmh"], q["xmh"]
-        )
-        hist = np.zeros((k, ER_BINS))
-        np.add.at(hist, labels, hist_cell)
-        share = hist / np.maximum(cnt, 1.0)[:, None]
-        out[col["polarization"], sl] = _er_rows(share) / _er_normaliser()
-        out[col["bimodality"], sl] = _bimodality(cnt, q["s1"], q["s2"], q["s3"], q["s4"])
-        m = _safe_div(q["s1"], cnt)
-        out[col["opinion_mean"], sl] = m
-        out[col["opinion_sd"], sl] = np.sqrt(np.maximum(_safe_div(q["s2"], cnt) - m * m, 0.0))
+    # Every per-cell quantity summed into every scope at once (each scope's sum adds its
+    # cells in order, as one bincount per quantity and kind of scope would), then each
+    # metric computed elementwise over all scopes.
+    names = [*per_cell, *trusting, "towards_sum", "towards_cnt"]
+    stacked = np.stack([*per_cell.values(), *trusting.values(), towards_sum, towards_cnt])
+    labels = np.stack([lab for lab, _, _ in scopes.kinds]).astype(np.int64)
+    offsets = np.array([off for _, _, off in scopes.kinds], dtype=np.int64)
+    summed, tmax, hist = _scope_sums(stacked, tmax_cell, hist_cell, labels, offsets, n_scopes)
+    q = dict(zip(names, summed, strict=True))
+    cnt = q["cnt"]
+    out[col["trust_mean"]] = _safe_div(q["t"], cnt)
+    for name in trusting:
+        out[col[name]] = _safe_div(q[name], cnt)
+    if contact is not None:  # a count, not a share
+        out[col["bridging_contacts"]] = q["bridging_contact_share"]
+    out[col["low_trust_share"]] = _safe_div(q["low"], cnt)
+    pm = _safe_div(q["p"], cnt)
+    out[col["prejudice_mean"]] = pm
+    out[col["prejudice_sd"]] = np.sqrt(np.maximum(_safe_div(q["pp"], cnt) - pm * pm, 0.0))
+    out[col["prejudice_muslims_mean"]] = _safe_div(q["towards_sum"], q["towards_cnt"])
+    out[col["tension_mean"]] = _safe_div(q["here"], cnt)
+    out[col["tension_max"]] = tmax
+    out[col["participation"]] = _safe_div(q["part"], cnt)
+    out[col["bridging_ties"]] = _safe_div(q["cross"], q["deg"])
+    out[col["bubble_index"]] = _corr(q["has"], q["xh"], q["mh"], q["xxh"], q["mmh"], q["xmh"])
+    share = hist / np.maximum(cnt, 1.0)[:, None]
+    out[col["polarization"]] = _er_rows(share) / _er_normaliser()
+    out[col["bimodality"]] = _bimodality(cnt, q["s1"], q["s2"], q["s3"], q["s4"])
+    m = _safe_div(q["s1"], cnt)
+    out[col["opinion_mean"]] = m
+    out[col["opinion_sd"]] = np.sqrt(np.maximum(_safe_div(q["s2"], cnt) - m * m, 0.0))
     out[col["tense_neighbourhoods"]] = tense_counts(scopes, pop.neighbourhood, tension_nb, tense)
     comp = {name: _scaled(out[col[m]], anchor) for name, (m, anchor) in COMPONENTS.items()}
     for domain, parts in DOMAINS.items():

@@ -21,6 +21,7 @@ before week 0, runs the same weeks with no policy and no future, off Mesa's cloc
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from typing import Any
 
@@ -181,6 +182,8 @@ class CohesionModel(mesa.Model):
             (len(self.record_steps), len(self.metric_names), len(self.scopes.names))
         )
         self._record_index = 0
+        #: Wall seconds spent recording the metrics so far (the run's timings).
+        self.metrics_seconds = 0.0
         self._record()
         for name, size in zip(self.scopes.names, scope_sizes(self.scopes), strict=True):
             if not name.startswith("_"):
@@ -439,6 +442,7 @@ class CohesionModel(mesa.Model):
         i = self._record_index
         if i >= len(self.record_steps) or self.record_steps[i] != self.steps:
             return
+        t0 = time.perf_counter()
         built_in = len(METRICS)
         self.records[i, :built_in] = compute_metrics(
             self.population,
@@ -453,6 +457,7 @@ class CohesionModel(mesa.Model):
             values = np.asarray(metric.values(self), dtype=np.float64)
             self.records[i, j] = scope_means(values, self.scopes)
         self._record_index += 1
+        self.metrics_seconds += time.perf_counter() - t0
 
     # ------------------------------------------------------------------ events
     def _schedule_elections(self) -> list[str]:

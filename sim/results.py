@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+import time
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -50,7 +52,9 @@ def config_hash(cfg: RunConfig) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
+@lru_cache(maxsize=1)
 def _git_commit() -> str | None:
+    """The checkout's commit, asked once per process (a sweep worker writes many runs)."""
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"],
@@ -85,9 +89,17 @@ VERSIONED = (
 
 
 def package_versions() -> dict[str, str]:
-    """The installed version of each of :data:`VERSIONED`, or ``"absent"``."""
+    """The installed version of each of :data:`VERSIONED`, or ``"absent"``.
+
+    Read once per process (a sweep worker writes many runs); a copy each time.
+    """
+    return dict(_package_versions(VERSIONED))
+
+
+@lru_cache(maxsize=4)
+def _package_versions(packages: tuple[str, ...]) -> dict[str, str]:
     out = {}
-    for pkg in VERSIONED:
+    for pkg in packages:
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -117,7 +129,12 @@ def run_info(cfg: RunConfig, wall_time: float, status: str, **extra: Any) -> dic
 
 
 def write_run(tables: RunTables, cfg: RunConfig, out_dir: Path, info: dict[str, Any]) -> None:
-    """Write a run directory: the tables, the figure (if ``cfg.plot``), run.json last."""
+    """Write a run directory: the tables, the figure (if ``cfg.plot``), run.json last.
+
+    If ``info`` has ``timings``, the seconds the files before run.json took are added
+    to them as ``write_s``.
+    """
+    t0 = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     write_parquet(tables.timeseries, out_dir / "timeseries.parquet")
     write_parquet(tables.final_state, out_dir / "final_state.parquet")
@@ -136,6 +153,8 @@ def write_run(tables: RunTables, cfg: RunConfig, out_dir: Path, info: dict[str, 
             save_figure(map_figure(ts, title=where, small=cfg.small_scope), out_dir / "map.png")
     if cfg.calibration.patterns:
         write_patterns(tables, cfg, out_dir / "patterns.csv")
+    if isinstance(info.get("timings"), dict):
+        info["timings"]["write_s"] = round(time.perf_counter() - t0, 4)
     write_json(info, out_dir / "run.json")
 
 

@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -48,7 +49,10 @@ def run(
         progress: show progress bars for a long burn-in and horizon.
         keep_model: keep the model in the result (``RunTables.model``) for inspection.
     """
+    t0 = time.perf_counter()
     model = CohesionModel(cfg, progress=progress, start=start)
+    t1 = time.perf_counter()
+    at_start = model.metrics_seconds  # week 0's record, made while building
     for line in calibration_warnings(cfg):
         model.warnings.append(line)
         logging.getLogger("cohesion_sim").warning(line)
@@ -58,7 +62,16 @@ def run(
         model.step()
         if on_week is not None and on_week(model):
             break
+    t2 = time.perf_counter()
     tables = model.tables()
+    t3 = time.perf_counter()
+    metrics = model.metrics_seconds
+    tables.timings = {
+        "build_s": round(t1 - t0 - at_start, 4),
+        "weeks_s": round(t2 - t1 - (metrics - at_start), 4),
+        "metrics_s": round(metrics, 4),
+        "tables_s": round(t3 - t2, 4),
+    }
     if not keep_model:
         tables.model = None
     return tables

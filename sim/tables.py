@@ -68,6 +68,10 @@ class RunTables:
             intervention (:meth:`sim.interventions.Policy.accounts`).
         warnings: what the run could not honour of its config, one line each.
         model: the model at the end, for inspection (None where it was not kept).
+        timings: wall seconds of the run's parts (:func:`sim.run.run`): ``build_s``
+            (the model, from the start state or with its burn-in), ``weeks_s`` (the
+            weeks without the metrics), ``metrics_s`` (recording the metrics),
+            ``tables_s`` (building these tables).
     """
 
     timeseries: pa.Table
@@ -76,6 +80,7 @@ class RunTables:
     budget: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     model: CohesionModel | None = field(default=None, repr=False)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def _tidy(

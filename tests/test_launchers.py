@@ -96,6 +96,13 @@ def assert_same(a: dict, b: dict) -> None:
 def test_joblib_gives_the_sequential_results(sequential, tmp_path):
     par = run_sweep(tmp_path / "joblib", "hydra/launcher=parallel", "hydra.launcher.n_jobs=2")
     assert_same(sequential, par)
+    # each job notes the launcher's part of its time; each worker's first, its start-up
+    timings = [
+        json.loads(p.read_text())["timings"] for p in (tmp_path / "joblib").glob("*/run.json")
+    ]
+    assert all(t["compose_s"] > 0 and t["hydra_job_s"] > 0 for t in timings)
+    started = [t["worker_start_s"] for t in timings if "worker_start_s" in t]
+    assert 1 <= len(started) <= 2 and all(s > 0 for s in started)
 
 
 needs_ray = pytest.mark.skipif(

@@ -444,3 +444,32 @@ def test_an_empty_event_table_has_the_time_series_columns():
     rows = timeseries_table(np.array([0]), np.zeros((1, 1, 1)), ["trust_mean"], ["all"], [])
     assert empty.num_rows == 0
     assert empty.schema == rows.schema
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_scope_sums_equal_one_bincount_per_quantity_and_kind_bit_for_bit(seed):
+    # compute_metrics sums every per-cell quantity into every scope in one compiled pass;
+    # each scope must add its cells in cell order, as np.bincount does, so that the
+    # records are those of one bincount (and one np.maximum.at / np.add.at) per kind.
+    from sim.metrics import _scope_sums
+
+    rng = np.random.default_rng(seed)
+    n_cells, n_rows, bins = 300, 7, 5
+    values = rng.lognormal(size=(n_rows, n_cells)) * 10.0 ** rng.integers(-8, 8, (n_rows, 1))
+    tmax_cell = rng.random(n_cells)
+    hist_cell = rng.integers(0, 50, (n_cells, bins))
+    sizes = [1, 7, 3, 11]
+    labels = np.stack([rng.integers(0, k, n_cells) for k in sizes])
+    offsets = np.cumsum([0, *sizes[:-1]])
+    sums, tmax, hist = _scope_sums(values, tmax_cell, hist_cell, labels, offsets, sum(sizes))
+    for lab, k, off in zip(labels, sizes, offsets, strict=True):
+        sl = slice(off, off + k)
+        for r in range(n_rows):
+            expected = np.bincount(lab, weights=values[r], minlength=k)
+            assert sums[r, sl].tobytes() == expected.tobytes()
+        top = np.zeros(k)
+        np.maximum.at(top, lab, tmax_cell)
+        assert np.array_equal(tmax[sl], top)
+        h = np.zeros((k, bins))
+        np.add.at(h, lab, hist_cell)
+        assert np.array_equal(hist[sl], h)

@@ -646,3 +646,24 @@ def test_a_typo_in_the_sweepers_settings_is_refused_in_one_line(tmp_path):
     typo = "hydra:\n  mode: MULTIRUN\n  sweeper:\n    parms:\n      seed: 0,1\n"
     msg = prevalidate([*_experiment(tmp_path, "typo", typo), *TINY])
     assert msg is not None and "parms" in msg
+
+
+def test_a_job_records_where_its_time_went(tmp_path):
+    jobs = [[*TINY, "policy=none", "seed=0"], [*TINY, "policy=none", "seed=0", "steps=9"]]
+    first, second = run_in_process(tmp_path, jobs)
+    parts = ("setup_s", "burn_in_s", "build_s", "weeks_s", "metrics_s", "tables_s", "info_s")
+    for info in (first, second):
+        t = info["timings"]
+        assert set(parts) | {"simulate_s", "write_s"} <= set(t)
+        assert all(t[k] >= 0 for k in parts)
+        assert t["metrics_s"] > 0 and t["weeks_s"] > 0
+        # the model's build, weeks, metrics and tables make up the run's simulate time
+        # (each rounded to 0.1 ms)
+        parts_sum = t["build_s"] + t["weeks_s"] + t["metrics_s"] + t["tables_s"]
+        assert parts_sum <= t["simulate_s"] + 5e-4
+        run_dir = tmp_path / str(jobs.index(info["overrides"]))
+        on_disk = json.loads((run_dir / "run.json").read_text())
+        assert on_disk["timings"] == t
+    assert (first["start_state"], second["start_state"]) == ("computed", "shared")
+    # run without the launcher: no launcher timings
+    assert "compose_s" not in first["timings"]

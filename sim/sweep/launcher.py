@@ -41,6 +41,7 @@ import json
 import logging
 import os
 import re
+import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -63,6 +64,7 @@ from joblib.externals.loky.process_executor import TerminatedWorkerError
 from omegaconf import DictConfig, open_dict, read_write
 
 from sim.sweep.hydra_compat import process_joblib_cfg, submitit_executor
+from sim.sweep.runner import note_launch
 
 __all__ = [
     "job_config",
@@ -77,6 +79,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 STARTED = "started.jsonl"
+#: The jobs this worker process has begun (the first one notes the worker's start-up).
+_WORKER_JOBS: list[int] = []
 #: Why jobs were lost in this process's sweeps (read by the sweep callback).
 _LOSSES: list[str] = []
 
@@ -171,11 +175,15 @@ def _run(
     attempt: str,
 ) -> tuple[int, JobReturn]:
     """One job in a worker: note that it started, then run it as Hydra's launcher does."""
+    started = time.perf_counter()
+    worker_start = None if _WORKER_JOBS else time.process_time()  # start-up and imports
+    _WORKER_JOBS.append(idx)
     _started(log_path, attempt, idx)
     setup_globals()
     Singleton.set_state(singleton_state)
     job_id = f"{config.hydra.job.name}_{idx}"
     sweep_config = job_config(hydra_context, config, overrides, idx, job_id)
+    note_launch(started, time.perf_counter(), worker_start)
     return idx, _run_config(hydra_context, task_function, sweep_config)
 
 

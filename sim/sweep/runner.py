@@ -51,16 +51,46 @@ from sim.sweep import progress
 from sim.sweep.burn_in import shared_start
 from sim.sweep.guard import DiskFull, disk_full_message, free_bytes, is_disk_full
 
-__all__ = ["execute", "is_complete", "run_job"]
+__all__ = ["execute", "is_complete", "note_launch", "run_job"]
 
 _OUTPUTS = ("timeseries.parquet", "final_state.parquet")
 FAULT_KILL_RUN = "COHESION_SIM_FAULT_KILL_RUN"
 #: Bytes on disk of the largest run this process has written (its space estimate).
 _LARGEST_RUN = [0]
+#: What the launcher measured of the job about to run in this process (:func:`note_launch`).
+_LAUNCH: dict[str, float] = {}
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def note_launch(started: float, composed: float, worker_start: float | None = None) -> None:
+    """Note when the launcher began this process's next job and had composed its config.
+
+    ``started`` and ``composed`` are ``time.perf_counter()`` values; ``worker_start`` is
+    the CPU seconds the worker process spent before its first job (its start-up and
+    imports; None for later jobs). The job records them in run.json's ``timings``
+    (``compose_s``, ``hydra_job_s``: Hydra's own set-up of the job, ``worker_start_s``).
+    """
+    _LAUNCH.clear()
+    _LAUNCH.update(started=started, composed=composed)
+    if worker_start is not None:
+        _LAUNCH["worker_start"] = worker_start
+
+
+def _launch_timings(t_job: float) -> dict[str, float]:
+    """The launcher's part of this job's timings (empty without :func:`note_launch`)."""
+    if not _LAUNCH:
+        return {}
+    out = {
+        "compose_s": round(_LAUNCH["composed"] - _LAUNCH["started"], 4),
+        "hydra_job_s": round(t_job - _LAUNCH["composed"], 4),
+    }
+    if "worker_start" in _LAUNCH:
+        out["worker_start_s"] = round(_LAUNCH["worker_start"], 4)
+    _LAUNCH.clear()
+    return out
 
 
 def is_complete(run_dir: Path, cfg: RunConfig) -> dict[str, Any] | None:
@@ -122,6 +152,7 @@ def execute(
         whose complete run was already there, that run's (with ``skipped`` True).
     """
     t_job = time.perf_counter()
+    launch = _launch_timings(t_job)
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     rel = os.path.relpath(run_dir, sweep_dir)
@@ -139,7 +170,7 @@ def execute(
             return {**done, "skipped": True}
         _clean(run_dir)
         _check_space(run_dir, sweep_dir, rel)
-        info = _run(typed, run_dir, sweep_dir, rel, extra, share_burn_in, t_job)
+        info = _run(typed, run_dir, sweep_dir, rel, extra, share_burn_in, t_job, launch)
         _LARGEST_RUN[0] = max(_LARGEST_RUN[0], _disk_bytes(run_dir))
     except Exception as e:  # a failed run is recorded; the sweep goes on
         extra["finished_at"] = _now()
@@ -214,6 +245,7 @@ def _run(
     extra: dict[str, Any],
     share_burn_in: bool,
     t_job: float,
+    launch: dict[str, float],
 ) -> dict[str, Any]:
     values = sampled_values(typed)
     if typed.uncertainty.samples:
@@ -227,13 +259,19 @@ def _run(
     tables = run(typed, start=start, keep_model=False)
     t2 = time.perf_counter()
     extra["start_state"] = source
-    extra["timings"] = {"burn_in_s": round(t1 - t0, 4), "simulate_s": round(t2 - t1, 4)}
+    extra["timings"] = {
+        **launch,
+        "setup_s": round(t0 - t_job, 4),
+        "burn_in_s": round(t1 - t0, 4),
+        "simulate_s": round(t2 - t1, 4),
+        **tables.timings,
+    }
     extra["finished_at"] = _now()
-    extra["timings"]["setup_s"] = round(t0 - t_job, 4)
     if os.environ.get(FAULT_KILL_RUN) == rel:  # fault injection for the tests
         os.kill(os.getpid(), signal.SIGKILL)
     extra["budget"], extra["warnings"] = tables.budget, tables.warnings
     info = run_info(typed, t2 - t0, "complete", **extra)
+    extra["timings"]["info_s"] = round(time.perf_counter() - t2, 4)
     write_run(tables, typed, run_dir, info)
     return info
 
