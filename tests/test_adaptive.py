@@ -250,3 +250,17 @@ def test_the_pathways_map_agrees_with_the_weekly_count_of_active_scopes(sweep):
     page = (sweep / "report" / "index.html").read_text()
     assert "<h2>Adaptive pathways</h2>" in page
     assert "Pathways of &#39;adaptive_listening&#39;" in page
+
+
+def test_the_explorer_says_where_an_adaptive_intervention_acts(runs):
+    from sim.explore.series import policy_summary
+
+    adaptive, fixed = runs
+    acc = {a.name: a for a in policy_summary(adaptive.model)}
+    ts = adaptive.timeseries
+    starts = int((ts.metric == "listening.started").sum())
+    now = int(adaptive.metric("listening.active_scopes").iloc[-1])
+    assert acc["listening"].pathway is not None
+    assert acc["listening"].pathway.startswith(f"acting in {now} of ")
+    assert f"so far {starts} starts" in acc["listening"].pathway
+    assert all(a.pathway is None for a in policy_summary(fixed.model))

@@ -202,6 +202,8 @@ def PolicyView(model: ExplorerModel) -> solara.Element:
                 f"EUR {a.spent:,.0f} of {a.budget:,.0f}; {a.units:,} {a.unit}s{reached}",
             )
         )
+        if a.pathway is not None:  # an adaptive intervention: where it acts, its decisions
+            rows.append((f"{a.name}: adaptive", a.pathway))
     with solara.Column(gap="0px", style={"height": "100%", "overflow-y": "auto"}) as col:
         _image(model, "policy")
         if rows:

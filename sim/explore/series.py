@@ -113,6 +113,27 @@ class Account:
     reached: int | None  # citizens reached, for interventions that reach citizens
     first_week: int
     last_week: int
+    #: for an adaptive intervention: where it acts now and its decisions so far
+    pathway: str | None = None
+
+
+def _pathway(model: CohesionModel, name: str) -> str | None:
+    monitor = model.policy.monitor
+    if monitor is None or name not in monitor.state:
+        return None
+    st = monitor.state[name]
+    kind = monitor.triggers[name].scope
+    counts = dict.fromkeys(("started", "stopped", "switched"), 0)
+    for _, metric, _, _ in model.events:
+        head, _, event = metric.rpartition(".")
+        if head == name and event in counts:
+            counts[event] += 1
+    scopes = f"{kind}s" if kind != "all" else "the whole population"
+    return (
+        f"acting in {int(st.active.sum())} of {st.active.shape[0]} {scopes}; so far "
+        f"{counts['started']} starts, {counts['stopped']} stops on recovery, "
+        f"{counts['switched']} switches"
+    )
 
 
 def policy_summary(model: CohesionModel) -> list[Account]:
@@ -131,6 +152,7 @@ def policy_summary(model: CohesionModel) -> list[Account]:
                 reached=int(reached.sum()) if isinstance(reached, np.ndarray) else None,
                 first_week=int(iv.first),
                 last_week=int(iv.last),
+                pathway=_pathway(model, iv.name),
             )
         )
     return out
