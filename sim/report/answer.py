@@ -69,6 +69,8 @@ def _robust(out: dict[str, Any], factor: float, sign: float) -> pd.DataFrame:
     sat = out["satisficing"]
     eff = out["effects"].set_index("policy")
     reg = out["regret"].set_index("policy")
+    mean = eff["mean"].reindex(sat["policy"]).fillna(0.0).to_numpy()
+    sat = sat.assign(_mean=mean).sort_values(["share", "_mean"], ascending=[False, False])
     rows = []
     for r in sat.itertuples(index=False):
         p = str(r.policy)
@@ -137,7 +139,7 @@ def _cost(data: SweepData) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
 def _failures(out: dict[str, Any]) -> list[dict[str, str]]:
     boxes = out["failure_boxes"]
     shares = out["failure_shares"]
-    order = {p: i for i, p in enumerate(out["satisficing"]["policy"])}
+    order = {p: i for i, p in enumerate(out["robust_order"])}
     items = []
     for policy, g in sorted(shares.groupby("policy"), key=lambda pg: order.get(pg[0], 0)):
         share = float(g["failed_share"].mean())
@@ -201,6 +203,13 @@ def _limits(data: SweepData, out: dict[str, Any], evidence_signal: bool) -> list
         f"Shares meeting the target are known only to within {width:.0%} (the widest "
         "95% interval above); policies whose intervals overlap are not told apart."
     )
+    seeds = int(data.outcomes["seed"].nunique())
+    if seeds < 20:
+        notes.append(
+            f"The failure conditions rest on {seeds} seeds, each a fitted parameter set and "
+            "a draw of the levers: boxes from so few independent draws are as likely "
+            "chance as cause."
+        )
     contexts = " ".join(data.outcomes["context"].astype(str).unique())
     if "variant=" in contexts:
         notes.append(
@@ -235,6 +244,8 @@ def answer(sweep_dir: str | Path, target: str, *, small_scope: int | None = None
     data = load_sweep(sweep_dir, t.metric, rebuild=False, small_scope=small_scope)
     data = _improvement(data, sign * factor)
     pols = [p for p in out["satisficing"]["policy"] if p != fx.BASELINE]
+    robust = _robust(out, factor, sign)
+    out["robust_order"] = [p.removesuffix(" (chosen)") for p in robust["policy"]]
     frontier, accept = _cost(data)
     evidence, signal = _evidence(out, factor)
     return {
@@ -242,7 +253,7 @@ def answer(sweep_dir: str | Path, target: str, *, small_scope: int | None = None
         "measure": label(t.metric),
         "units": units,
         "chosen": out["chosen"],
-        "robust": _robust(out, factor, sign),
+        "robust": robust,
         "where": _where(data, pols),
         "frontier": frontier,
         "accept": accept,
