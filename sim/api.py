@@ -266,6 +266,8 @@ def sweep(
     """
     root = Path(sweep_dir).absolute()
     overrides = [str(o) for o in overrides]
+    if jobs is not None and not jobs:
+        raise SweepError("jobs: an empty list; give at least one job (a list of overrides)")
     wrong = not_a_group(overrides)
     if wrong is not None:
         raise SweepError(wrong)
