@@ -73,6 +73,8 @@ def test_bad_override_is_one_line_and_runs_nothing(tmp_path):
     assert not (tmp_path / "sw").exists()
     with pytest.raises(api.SweepError, match="analysis: not a config group"):
         api.sweep(["analysis=sensitivity"], sweep_dir=tmp_path / "sw")
+    with pytest.raises(api.SweepError, match="jobs: an empty list"):
+        api.sweep(TINY, jobs=[], sweep_dir=tmp_path / "sw")
     with pytest.raises(api.SweepError, match="n_jobs"):
         api.sweep(TINY, sweep_dir=tmp_path / "sw", launcher="basic", n_jobs=2)
 
@@ -133,3 +135,14 @@ def test_paired_cases_on_a_sweep_equal_the_serial_path(tmp_path):
     swept = discovery.policy_outcomes("canvassing", params, **kw, runner=runner)
     pd.testing.assert_frame_equal(serial, swept, check_exact=True)
     assert np.abs(serial["effect"]).max() > 0
+
+
+def test_the_cli_checks_every_listed_job_of_a_jobs_sweep(tmp_path):
+    from sim.cli import check_command
+
+    path = tmp_path / "jobs.json"
+    path.write_text(json.dumps({"jobs": [["seed=0"], ["dynamics.confidence=9"]]}))
+    argv = ["-m", "hydra/sweeper=jobs", f"hydra.sweeper.jobs_file={path}", *TINY]
+    assert check_command(argv).error == "dynamics.confidence: must be in (0, 1], got 9.0"
+    path.write_text(json.dumps({"jobs": [["seed=0"], ["dynamics.confidence=0.2"]]}))
+    assert check_command(argv).error is None
