@@ -128,7 +128,6 @@ N_JOBS_KEY = {
     "parallel": "hydra.launcher.n_jobs",
     "ray_local": "hydra.launcher.ray.init.num_cpus",
     "slurm": "hydra.launcher.array_parallelism",
-    "slurm_local": "hydra.launcher.array_parallelism",
 }
 
 #: Where :func:`sweep` writes an explicit list of jobs, in the sweep directory.

@@ -2,7 +2,8 @@
 
 Cost: about 2.5 minutes here with the 2 cores shared: a few tiny sweeps on the basic
 launcher, one on two joblib workers with a killed job (35 s), a tiny Morris design on
-both paths (60 s), a tiny set of PRIM cases on both paths (20 s).
+both paths (60 s), a tiny set of PRIM cases on both paths (20 s), two runs on the
+Slurm path as local processes (15 s).
 """
 
 from __future__ import annotations
@@ -146,3 +147,15 @@ def test_the_cli_checks_every_listed_job_of_a_jobs_sweep(tmp_path):
     assert check_command(argv).error == "dynamics.confidence: must be in (0, 1], got 9.0"
     path.write_text(json.dumps({"jobs": [["seed=0"], ["dynamics.confidence=0.2"]]}))
     assert check_command(argv).error is None
+
+
+def test_the_runner_gives_the_in_process_values_on_the_slurm_path(tmp_path):
+    """The submitit (Slurm) launcher, as local processes: the same outcomes as here."""
+    pytest.importorskip("submitit")
+    jobs = [[*TINY, "seed=0"], [*TINY, "seed=1", "dynamics.confidence=0.2"]]
+    runner = api.SweepRunner(tmp_path / "study", launcher="slurm_local")
+    got = runner(jobs, "cohesion_index", "stage")
+    here = [sensitivity.run_value(api.compose(j), "cohesion_index") for j in jobs]
+    assert got.tolist() == here
+    assert got[0] != got[1]
+    assert (tmp_path / "study" / "stage" / ".submitit").is_dir()
