@@ -13,7 +13,6 @@ with examples.
 from __future__ import annotations
 
 import os
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -34,12 +33,19 @@ from sim.outcomes import OUTCOMES
 from sim.prepare import prepare, sampled_values
 from sim.results import run_info, write_run
 from sim.run import run
-from sim.sweep.callbacks import SweepOutcome, last_outcome
+from sim.sweep.callbacks import last_outcome
+from sim.sweep.check import (
+    LAUNCHER_EXTRAS,
+    NOT_GROUPS,
+    check_jobs,
+    missing_extra,
+    not_a_group,
+    outcome_message,
+)
 from sim.sweep.guard import (
     SweepStop,
     Unwritable,
     check_writable,
-    disk_full_message,
     is_disk_full,
 )
 from sim.sweep.hydra_compat import parse_command_line, run_app
@@ -77,22 +83,6 @@ GROUPS: dict[str, tuple[str, str]] = {
     "preset": ("a canonical opinion-dynamics model the run reduces to", "preset=deffuant"),
     "calibration": ("the parameters fitted to 2012-2024, or none", "calibration=none"),
     "experiment": ("a named study (experiments/), most of them a sweep", "experiment=quick"),
-}
-
-#: Folders of the configs directory that are not config groups, and what they hold.
-NOT_GROUPS: dict[str, str] = {
-    "analysis": (
-        "the sensitivity study's factors and ranges (configs/analysis/sensitivity.yaml), "
-        "read by sim.analysis.sensitivity, not an option of a run: see docs/analysis.md"
-    ),
-}
-
-#: The extra that installs each Hydra launcher plug-in a launcher option builds on.
-LAUNCHER_EXTRAS: dict[str, str] = {
-    "submitit_slurm": "slurm",
-    "submitit_local": "slurm",
-    "ray": "ray",
-    "ray_aws": "ray",
 }
 
 
@@ -149,25 +139,6 @@ for _name, _resolver in (
         OmegaConf.register_new_resolver(_name, _resolver)
 
 
-def missing_extra(line: str) -> str | None:
-    """The one line for a launcher whose plug-in is not installed, else None.
-
-    Args:
-        line: the one line a failed composition gave (:func:`sim.errors.describe`).
-    """
-    m = re.search(
-        r"(?:In 'hydra/launcher/([\w-]+)': )?Could not load 'hydra/launcher/([\w-]+)'", line
-    )
-    extra = LAUNCHER_EXTRAS.get(m.group(2)) if m else None
-    if m is None or extra is None:
-        return None
-    chosen = m.group(1) or m.group(2)
-    return (
-        f"hydra/launcher={chosen} needs the '{extra}' extra, which is not installed: "
-        f"pip install 'cohesion-sim[{extra}]'"
-    )
-
-
 def with_help_text(argv: Sequence[str]) -> list[str]:
     """``argv`` for ``--help``: the command's own text selected, the overrides left out.
 
@@ -179,15 +150,6 @@ def with_help_text(argv: Sequence[str]) -> list[str]:
         at = out.index(args.overrides[0])
         del out[at : at + len(args.overrides)]
     return [*out, "hydra/help=cohesion_sim"]
-
-
-def _not_a_group(overrides: Sequence[str]) -> str | None:
-    """The one line if an override selects a folder of the configs that is no group."""
-    for override in overrides:
-        key = override.lstrip("+~").split("=", 1)[0].split(".", 1)[0].split("@", 1)[0]
-        if key in NOT_GROUPS:
-            return f"{key}: not a config group to select: the folder holds {NOT_GROUPS[key]}"
-    return None
 
 
 #: The outcomes the command prints after a run, at week 0 and at the last week.
@@ -315,12 +277,12 @@ def check_command(argv: Sequence[str]) -> Check:
         return Check(None)
     extra = [args.config_dir] if args.config_dir else []
     name = args.config_name or "config"
-    wrong = _not_a_group(args.overrides)
+    wrong = not_a_group(args.overrides)
     if wrong is not None:
         return Check(wrong)
     try:
         sweep = expand(args.overrides, args.multirun, name, extra)
-        _check_jobs(sweep.jobs, name, extra)
+        check_jobs(sweep.jobs, name, extra)
     except Exception as e:  # every failure becomes one line
         line = describe(e)
         return Check(missing_extra(line) or line)
@@ -377,28 +339,4 @@ def main() -> None:
         _fail(str(e))
     outcome = last_outcome()
     if outcome is not None and (outcome.failed or outcome.missing or outcome.errors):
-        _fail(_outcome_message(outcome))
-
-
-def _outcome_message(outcome: SweepOutcome) -> str:
-    """The one line after a sweep some of whose runs did not complete."""
-    bad = outcome.failed + outcome.missing
-    first = outcome.errors[0] if outcome.errors else "a job did not finish"
-    if outcome.disk_full:
-        return disk_full_message(outcome.sweep_dir, first)
-    listed = ""
-    if outcome.unfinished:
-        names = outcome.unfinished
-        more = f" and {len(names) - 8} more" if len(names) > 8 else ""
-        cause = f" ({outcome.cause})" if outcome.cause else ""
-        listed = f"did not finish{cause}: {', '.join(names[:8])}{more}"
-        if not outcome.failed:
-            return (
-                f"{bad} of {outcome.runs} runs {listed}; "
-                "run the same command again to finish them (complete runs are kept)"
-            )
-        listed = f"; {listed}"
-    return (
-        f"{bad} of {outcome.runs} runs did not complete (first: {first}){listed}; "
-        "run the same command again to redo them (complete runs are kept)"
-    )
+        _fail(outcome_message(outcome))

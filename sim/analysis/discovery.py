@@ -20,7 +20,9 @@ more options.
 
 :func:`policy_outcomes` runs the cases: a Latin hypercube over the uncertain
 parameters (:mod:`sim.uncertainty`), at each point the policy and ``none`` with the same
-seeds (paired, common random numbers), giving the policy's effect per point.
+seeds (paired, common random numbers), giving the policy's effect per point. With a
+``runner`` (``sim.api.SweepRunner``) every case's runs go to a launcher as one sweep
+(stage ``cases``), resumable; without one they are run here, one after another.
 """
 
 from __future__ import annotations
@@ -31,7 +33,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.analysis.sensitivity import Size, base_config, policy_free, run_value, with_values
+from sim.analysis.sensitivity import (
+    Runner,
+    Size,
+    base_config,
+    base_overrides,
+    policy_free,
+    run_value,
+    value_overrides,
+    with_values,
+)
 from sim.config import UncertaintyConfig
 from sim.uncertainty import latin_hypercube
 
@@ -169,6 +180,7 @@ def policy_outcomes(
     metric: str = "cohesion_index",
     design_seed: int = 2018,
     seed_base: int = 0,
+    runner: Runner | None = None,
 ) -> pd.DataFrame:
     """A policy's paired effect at each point of a Latin hypercube over the parameters.
 
@@ -184,6 +196,8 @@ def policy_outcomes(
         metric: the outcome (scope ``all``, last week).
         design_seed: seed of the design.
         seed_base: first seed.
+        runner: where the runs are made: ``sim.api.SweepRunner(sweep_dir, ...)`` runs them
+            all as one sweep on a launcher; None runs them here (the same outcomes).
 
     Keys under ``policy.interventions.`` are left out of the run without policy, as in
     :mod:`sim.uncertainty`.
@@ -202,19 +216,35 @@ def policy_outcomes(
     size = Size(population, steps, burn_in, replicates, 1, 1, 1)
     none = base_config([*overrides, "policy=none"], size)
     treated = base_config([*overrides, f"policy={policy}"], size)
-    effects, levels = [], []
     keys = list(params)
-    for point in design[keys].to_numpy(dtype=float):
-        values = dict(zip(keys, map(float, point), strict=True))
-        d, lv = [], []
-        for r in range(replicates):
-            v = {**values, "seed": seed_base + r}
-            a = run_value(with_values(treated, v), metric)
-            b = run_value(with_values(none, policy_free(v)), metric)
-            d.append(a - b)
-            lv.append(a)
-        effects.append(float(np.mean(d)))
-        levels.append(float(np.mean(lv)))
+    points = [dict(zip(keys, map(float, p), strict=True)) for p in design[keys].to_numpy(float)]
+    seeds = [seed_base + r for r in range(replicates)]
+    if runner is None:
+        pairs = [
+            (
+                run_value(with_values(treated, {**v, "seed": s}), metric),
+                run_value(with_values(none, policy_free({**v, "seed": s})), metric),
+            )
+            for v in points
+            for s in seeds
+        ]
+    else:
+        on = base_overrides([*overrides, f"policy={policy}"], size)
+        off = base_overrides([*overrides, "policy=none"], size)
+        jobs = [
+            job
+            for v in points
+            for s in seeds
+            for job in (
+                [*on, *value_overrides(treated, v), f"seed={s}"],
+                [*off, *value_overrides(none, policy_free(v)), f"seed={s}"],
+            )
+        ]
+        y = runner(jobs, metric, "cases")
+        pairs = [(float(y[i]), float(y[i + 1])) for i in range(0, len(jobs), 2)]
+    ab = np.array(pairs, dtype=float).reshape(len(points), replicates, 2)
+    effects = (ab[..., 0] - ab[..., 1]).mean(axis=1)
+    levels = ab[..., 0].mean(axis=1)
     out = design.reset_index(drop=True)
     out["effect"] = effects
     out["level"] = levels

@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,7 @@ import pyarrow.compute as pc
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
+from sim.analysis.reference_functions import ishigami, ishigami_indices
 from sim.compose import compose, config_dir
 from sim.prepare import prepare
 from sim.run import run
@@ -55,6 +56,7 @@ from sim.run import run
 __all__ = [
     "Factor",
     "ModelFunction",
+    "Runner",
     "SensitivityResult",
     "SensitivitySpec",
     "Size",
@@ -213,32 +215,6 @@ def problem(factors: Sequence[Factor]) -> dict[str, Any]:
     }
 
 
-# --------------------------------------------------------------------------- test function
-
-
-def ishigami(x: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:
-    """The Ishigami function on rows of x in [-pi, pi]^3 (Ishigami & Homma 1990)."""
-    x = np.atleast_2d(x)
-    return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
-
-
-def ishigami_indices(a: float = 7.0, b: float = 0.1) -> pd.DataFrame:
-    """Analytic first-order and total Sobol indices of the Ishigami function.
-
-    From its variance decomposition (e.g. Saltelli et al. 2008, sec. 4.6 / Sobol' &
-    Levitan 1999): V1 = 1/2 (1 + b pi^4 / 5)^2, V2 = a^2 / 8,
-    V13 = b^2 pi^8 (1/18 - 1/50), V = V1 + V2 + V13.
-    """
-    v1 = 0.5 * (1 + b * math.pi**4 / 5) ** 2
-    v2 = a**2 / 8
-    v13 = b**2 * math.pi**8 * (1 / 18 - 1 / 50)
-    v = v1 + v2 + v13
-    return pd.DataFrame(
-        {"S1": [v1 / v, v2 / v, 0.0], "ST": [(v1 + v13) / v, v2 / v, v13 / v]},
-        index=pd.Index(["x1", "x2", "x3"], name="factor"),
-    )
-
-
 # --------------------------------------------------------------------------- SALib stages
 
 
@@ -339,18 +315,21 @@ def run_value(cfg: DictConfig, metric: str, scope: str = "all") -> float:
     return horizon_value(tables.timeseries, metric, scope)
 
 
+def base_overrides(overrides: Sequence[str], size: Size) -> list[str]:
+    """The overrides every run of a study starts from (quiet, at the given size)."""
+    return [
+        *overrides,
+        f"population.size={size.population}",
+        f"steps={size.steps}",
+        f"burn_in={size.burn_in}",
+        "progress=false",
+        "plot=false",
+    ]
+
+
 def base_config(overrides: Sequence[str], size: Size) -> DictConfig:
     """The composed config every run of a study starts from (quiet, at the given size)."""
-    return compose(
-        [
-            *overrides,
-            f"population.size={size.population}",
-            f"steps={size.steps}",
-            f"burn_in={size.burn_in}",
-            "progress=false",
-            "plot=false",
-        ]
-    )
+    return compose(base_overrides(overrides, size))
 
 
 def policy_free(values: dict[str, float]) -> dict[str, float]:
@@ -376,6 +355,48 @@ def with_values(cfg: DictConfig, values: dict[str, float]) -> DictConfig:
     return out
 
 
+def value_overrides(cfg: DictConfig, values: dict[str, float]) -> list[str]:
+    """``values`` as override strings (``key=value``) that set what :func:`with_values` sets.
+
+    A key whose configured value is an integer gets the rounded value, as in
+    :func:`with_values`; a float is written exactly (``repr``).
+
+    Raises:
+        SpecError: a key that is not in the config.
+    """
+    out = []
+    for key, value in values.items():
+        current = OmegaConf.select(cfg, key, default="__missing__")
+        if current == "__missing__":
+            raise SpecError(f"factors.{key}: not a config key")
+        if isinstance(current, int) and not isinstance(current, bool):
+            out.append(f"{key}={round(value)}")
+        else:
+            out.append(f"{key}={float(value)!r}")
+    return out
+
+
+class Runner(Protocol):
+    """Where a design's runs are made: each job's outcome at the horizon, in order.
+
+    ``sim.api.SweepRunner`` runs them as one sweep on a launcher (parallel, Slurm, Ray)
+    into a sweep directory, resumable; ``None`` in place of a runner runs them here, one
+    after another.
+    """
+
+    def __call__(
+        self, jobs: Sequence[Sequence[str]], metric: str, stage: str = "design"
+    ) -> np.ndarray:
+        """Run each job (override strings) and return its metric at the horizon (scope all).
+
+        Args:
+            jobs: each job's overrides, complete (on top of the defaults).
+            metric: the outcome metric.
+            stage: a name for this batch of runs (a sub-directory of a sweep runner's).
+        """
+        ...
+
+
 class ModelFunction:
     """The model as a function of a design: each row's outcome, averaged over seeds.
 
@@ -389,19 +410,33 @@ class ModelFunction:
     ``factors`` (the design's columns) starts as every factor of the spec; set it to a
     subset for a later stage (the others stay at their configured values).
 
+    With a ``runner`` (e.g. ``sim.api.SweepRunner``) each call's runs (every point x
+    seed x [``none``, policy]) are handed to it as one list of jobs, named by ``stage``
+    (``run_study`` sets ``morris``, then ``sobol``); without one they are run here, one
+    after another. Both give the same outcomes.
+
     Args:
         spec: the study.
         size: the model and design size.
         seed_base: first seed.
+        runner: where the runs are made (None: here, one after another).
     """
 
-    def __init__(self, spec: SensitivitySpec, size: Size, seed_base: int = 10_000) -> None:
+    def __init__(
+        self,
+        spec: SensitivitySpec,
+        size: Size,
+        seed_base: int = 10_000,
+        runner: Runner | None = None,
+    ) -> None:
         self.spec = spec
         self.size = size
-        self.cfg = base_config([*spec.overrides, "policy=none"], size)
-        self.cfg_policy = (
-            base_config([*spec.overrides, f"policy={spec.policy}"], size) if spec.policy else None
-        )
+        self.runner = runner
+        self.stage = "design"
+        self.base = base_overrides([*spec.overrides, "policy=none"], size)
+        self.base_policy = base_overrides([*spec.overrides, f"policy={spec.policy}"], size)
+        self.cfg = compose(self.base)
+        self.cfg_policy = compose(self.base_policy) if spec.policy else None
         real = [f for f in spec.factors if not f.dummy]
         lows = {f.key: f.low for f in real}
         with_values(self.cfg_policy or self.cfg, lows)  # fail early on a bad key
@@ -425,24 +460,60 @@ class ModelFunction:
         self.seconds += time.perf_counter() - t0
         return value
 
+    def _jobs(self, values: dict[str, float], seed: int) -> list[list[str]]:
+        """The runs of one point and seed as jobs: ``none``, then the policy if any."""
+        none = [*self.base, *value_overrides(self.cfg, policy_free(values)), f"seed={seed}"]
+        if self.cfg_policy is None:
+            return [none]
+        treated = [*self.base_policy, *value_overrides(self.cfg_policy, values), f"seed={seed}"]
+        return [none, treated]
+
+    def _seeds(self, n: int) -> np.ndarray:
+        """The seeds of n points (rows) x replicates (columns)."""
+        reps = self.size.replicates
+        if self.spec.common_seeds:
+            return np.tile(np.arange(reps) + self.seed_base, (n, 1))
+        seeds = np.arange(n * reps).reshape(n, reps) + self.next_seed
+        self.next_seed += n * reps
+        return seeds
+
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """One outcome per row of x (columns in the order of ``self.factors``)."""
         x = np.atleast_2d(x)
-        out = np.empty(x.shape[0])
-        for i, row in enumerate(x):
-            values = {
-                f.key: float(v) for f, v in zip(self.factors, row, strict=True) if not f.dummy
-            }
-            reps = np.empty(self.size.replicates)
-            for r in range(self.size.replicates):
-                if self.spec.common_seeds:
-                    reps[r] = self._outcome(values, self.seed_base + r)
-                else:
-                    reps[r] = self._outcome(values, self.next_seed)
-                    self.next_seed += 1
-            self.replicate_values.append(reps)
-            out[i] = reps.mean()
-        return out
+        points = [
+            {f.key: float(v) for f, v in zip(self.factors, row, strict=True) if not f.dummy}
+            for row in x
+        ]
+        seeds = self._seeds(len(points))
+        if self.runner is None:
+            reps = np.array(
+                [
+                    [self._outcome(p, int(s)) for s in row]
+                    for p, row in zip(points, seeds, strict=True)
+                ]
+            ).reshape(seeds.shape)
+        else:
+            reps = self._run_all(points, seeds)
+        self.replicate_values.extend(np.asarray(r, dtype=float) for r in reps)
+        return reps.mean(axis=1)
+
+    def _run_all(self, points: list[dict[str, float]], seeds: np.ndarray) -> np.ndarray:
+        """Every run of the points on the runner, as one batch; outcomes per point and seed."""
+        assert self.runner is not None
+        t0 = time.perf_counter()
+        jobs = [
+            job
+            for p, row in zip(points, seeds, strict=True)
+            for s in row
+            for job in self._jobs(p, int(s))
+        ]
+        y = np.asarray(self.runner(jobs, self.spec.outcome, self.stage), dtype=float)
+        self.runs += len(jobs)
+        self.seconds += time.perf_counter() - t0
+        per = 2 if self.cfg_policy is not None else 1
+        y = y.reshape((*seeds.shape, per))
+        out = y[..., 1] - y[..., 0] if per == 2 else y[..., 0]
+        return np.asarray(out, dtype=float)
 
     def noise_share(self) -> float:
         """Share of a single run's variance that is seed noise, over the design's points.
@@ -489,7 +560,11 @@ class SensitivityResult:
 
 
 def run_study(
-    spec: SensitivitySpec, size: Size | str = "ci", *, sobol: bool = True
+    spec: SensitivitySpec,
+    size: Size | str = "ci",
+    *,
+    sobol: bool = True,
+    runner: Runner | None = None,
 ) -> SensitivityResult:
     """Morris over every factor, then Sobol over the influential ones and the dummies.
 
@@ -497,9 +572,13 @@ def run_study(
         spec: the study (see :func:`load_spec`).
         size: a :class:`Size` or the name of one in ``spec.sizes``.
         sobol: run the second stage.
+        runner: where the runs are made: ``sim.api.SweepRunner(sweep_dir, launcher=...,
+            n_jobs=...)`` runs each stage as one sweep (stages ``morris`` and ``sobol``,
+            resumable); None runs them here, one after another (the same outcomes).
     """
     sz = spec.sizes[size] if isinstance(size, str) else size
-    func = ModelFunction(spec, sz)
+    func = ModelFunction(spec, sz, runner=runner)
+    func.stage = "morris"
     morris, _, _ = morris_screen(func, spec.factors, sz.morris_trajectories, seed=spec.seed)
     dummies = morris[morris["dummy"]]
     floor = float(dummies["mu_star"].max()) if not dummies.empty else 0.0
@@ -516,5 +595,6 @@ def run_study(
         chosen = [f for f in spec.factors if f.key in top or f.dummy]
         if top:
             func.factors = chosen  # the others stay at their configured values
+            func.stage = "sobol"
             table, _, _ = sobol_indices(func, chosen, sz.sobol_n, seed=spec.seed)
     return SensitivityResult(morris, table, floor, noise, func.runs, func.seconds, sz)

@@ -38,7 +38,13 @@ from sim.sweep.guard import (
     lock_sweep,
     unlock_sweep,
 )
-from sim.sweep.jobs import BASIC_SWEEPERS, jobs_of
+from sim.sweep.jobs import (
+    BASIC_SWEEPERS,
+    JOBS_SWEEPER,
+    jobs_of,
+    listed_jobs,
+    read_jobs_file,
+)
 
 __all__ = ["SweepCallback", "SweepOutcome", "last_outcome"]
 
@@ -94,9 +100,13 @@ def last_outcome() -> SweepOutcome | None:
 
 
 def sweep_jobs(config: DictConfig) -> list[list[str]] | None:
-    """The jobs of a sweep from its master config (None if the sweeper is not the basic one)."""
+    """The jobs of a sweep from its master config (None if its sweeper chooses them as it goes)."""
     hydra = config.hydra
-    if OmegaConf.select(hydra, "sweeper._target_") not in BASIC_SWEEPERS:
+    target = OmegaConf.select(hydra, "sweeper._target_")
+    if target == JOBS_SWEEPER:
+        listed = read_jobs_file(str(hydra.sweeper.jobs_file))
+        return listed_jobs(listed, [str(o) for o in hydra.overrides.task])
+    if target not in BASIC_SWEEPERS:
         return None
     node = OmegaConf.select(hydra, "sweeper.params")
     params = OmegaConf.to_container(node, resolve=False) if node is not None else {}

@@ -16,6 +16,7 @@ with Hydra's own override code. A sweep of 800 jobs over 40 group combinations t
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,11 +41,15 @@ from sim.sweep.hydra_compat import (
 
 __all__ = [
     "BASIC_SWEEPERS",
+    "JOBS_SWEEPER",
     "Sweep",
     "compose_jobs",
     "expand",
     "jobs_of",
+    "listed_jobs",
+    "read_jobs_file",
     "sets_hydra_keys",
+    "write_jobs_file",
 ]
 
 #: Sweepers that run the basic sweeper's jobs (Hydra's own, and ``hydra/sweeper=checked``).
@@ -52,6 +57,45 @@ BASIC_SWEEPERS = (
     BASIC_SWEEPER,
     "hydra_plugins.cohesion_sim.checked_sweeper.CheckedSweeper",
 )
+
+#: The ``_target_`` of the ``jobs`` sweeper: an explicit list of jobs (``hydra/sweeper=jobs``).
+JOBS_SWEEPER = "hydra_plugins.cohesion_sim.jobs_sweeper.JobsSweeper"
+
+
+def write_jobs_file(jobs: Sequence[Sequence[str]], path: Path) -> Path:
+    """Write a list of jobs (each a list of override strings) as the jobs sweeper reads it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps({"jobs": [[str(o) for o in job] for job in jobs]}, indent=1))
+    tmp.replace(path)
+    return path
+
+
+def read_jobs_file(path: str | Path) -> list[list[str]]:
+    """The jobs of a jobs file (:func:`write_jobs_file`).
+
+    Raises:
+        ValueError: the file is not a list of jobs, each a list of override strings.
+    """
+    raw = json.loads(Path(path).read_text())
+    jobs = raw.get("jobs") if isinstance(raw, dict) else None
+    ok = isinstance(jobs, list) and all(
+        isinstance(j, list) and all(isinstance(o, str) for o in j) for j in jobs
+    )
+    if not ok:
+        raise ValueError(f"{path}: must hold {{'jobs': [[override, ...], ...]}}")
+    assert isinstance(jobs, list)
+    return [list(j) for j in jobs]
+
+
+def listed_jobs(jobs: Sequence[Sequence[str]], task_overrides: Sequence[str]) -> list[list[str]]:
+    """The jobs of a ``jobs`` sweep: each listed job after the command line's overrides.
+
+    The command line's sweeps, if any, are expanded as the basic sweeper would, and each
+    of their combinations is crossed with the list (combination first, then the job).
+    """
+    combos = jobs_of(None, task_overrides) if task_overrides else [[]]
+    return [[*combo, *job] for combo in combos for job in jobs]
 
 
 def sets_hydra_keys(jobs: Sequence[Sequence[str]]) -> bool:
@@ -133,6 +177,9 @@ def expand(
     if not multirun:
         return Sweep(False, [list(overrides)], hydra_node)
     task = [o.input_line for o in parsed if not o.is_hydra_override()]
+    if OmegaConf.select(hydra_node, "sweeper._target_") == JOBS_SWEEPER:
+        listed = read_jobs_file(str(hydra_node.sweeper.jobs_file))
+        return Sweep(True, listed_jobs(listed, [str(t) for t in task]), hydra_node)
     if OmegaConf.select(hydra_node, "sweeper._target_") not in BASIC_SWEEPERS:
         # Another sweeper chooses its jobs as it goes: check the base config only.
         return Sweep(True, [[str(b) for b in base]], hydra_node)
