@@ -103,6 +103,11 @@ def test_a_killed_worker_is_reported_and_the_next_call_redoes_only_it(tmp_path, 
     ):
         api.sweep(TINY, jobs=jobs, sweep_dir=sw, n_jobs=2, report=False)
     monkeypatch.delenv(FAULT_KILL_RUN)
+    # joblib keeps its worker processes for the next call, each with the environment it
+    # was started with (the fault still set): start the next call on fresh ones
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)
     assert not (sw / "2" / "run.json").exists()
     kept = {r: _finished(sw, r) for r in ("0", "1", "3") if (sw / r / "run.json").is_file()}
     assert kept, "the runs that had finished were lost too"
