@@ -208,15 +208,22 @@ def _cause(e: BaseException) -> str:
     return f"a worker process died: {m.group(1)}" if m else "a worker process died"
 
 
-def launch(launcher: JoblibLauncher, job_overrides: Any, initial_job_idx: int) -> list[JobReturn]:
-    """Run the jobs on joblib workers; the returns, in the jobs' order."""
+def _start(launcher: Any) -> Path:
+    """What every launcher does first: Hydra's globals and logging, the pinned sweep dir."""
     setup_globals()
     assert launcher.config is not None
     assert launcher.task_function is not None
     assert launcher.hydra_context is not None
     configure_log(launcher.config.hydra.hydra_logging, launcher.config.hydra.verbose)
     sweep_dir = pin_sweep_dir(launcher.config)
-    (sweep_dir / ".sweep").mkdir(parents=True, exist_ok=True)
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    return sweep_dir
+
+
+def launch(launcher: JoblibLauncher, job_overrides: Any, initial_job_idx: int) -> list[JobReturn]:
+    """Run the jobs on joblib workers; the returns, in the jobs' order."""
+    sweep_dir = _start(launcher)
+    (sweep_dir / ".sweep").mkdir(exist_ok=True)
     log_path = sweep_dir / ".sweep" / STARTED
     joblib_cfg: dict[str, Any] = dict(launcher.joblib)
     joblib_cfg["backend"] = "loky"  # Hydra's joblib launcher does the same
@@ -375,13 +382,7 @@ def launch_ray(launcher: Any, job_overrides: Any, initial_job_idx: int) -> list[
     from omegaconf import OmegaConf
     from ray.exceptions import RayError
 
-    setup_globals()
-    assert launcher.config is not None
-    assert launcher.hydra_context is not None
-    assert launcher.task_function is not None
-    configure_log(launcher.config.hydra.hydra_logging, launcher.config.hydra.verbose)
-    sweep_dir = pin_sweep_dir(launcher.config)
-    sweep_dir.mkdir(parents=True, exist_ok=True)
+    sweep_dir = _start(launcher)
     jobs = [list(o) for o in job_overrides]
     log.info(f"Ray is launching {len(jobs)} jobs, sweep output dir: {sweep_dir}")
     init = OmegaConf.to_container(launcher.ray_cfg.init, resolve=True) or {}
