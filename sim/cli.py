@@ -30,7 +30,7 @@ from sim.compose import config_dir
 from sim.config import ConfigError, register_schema
 from sim.errors import describe
 from sim.outcomes import OUTCOMES
-from sim.prepare import prepare, sampled_values
+from sim.prepare import prepare
 from sim.results import run_info, write_run
 from sim.run import run
 from sim.sweep.callbacks import last_outcome
@@ -49,7 +49,7 @@ from sim.sweep.guard import (
     is_disk_full,
 )
 from sim.sweep.hydra_compat import parse_command_line, run_app
-from sim.sweep.jobs import BASIC_SWEEPERS, Sweep, compose_jobs, expand, sets_hydra_keys
+from sim.sweep.jobs import BASIC_SWEEPERS, Sweep, expand, sets_hydra_keys
 from sim.sweep.runner import run_job
 
 __all__ = [
@@ -232,22 +232,6 @@ def task(cfg: DictConfig) -> None:
 def _fail(message: str) -> None:
     print(f"cohesion-sim: error: {message}", file=sys.stderr)
     sys.exit(1)
-
-
-def _check_jobs(jobs: Sequence[Sequence[str]], name: str, extra: Sequence[str]) -> None:
-    """Validate every job; in a sweep, every uncertain parameter must apply to some job."""
-    declared: set[str] = set()
-    applied: set[str] = set()
-    for cfg in compose_jobs(jobs, name, extra, checked=True):
-        typed = prepare(cfg)
-        declared.update(typed.uncertainty.params)
-        applied.update(sampled_values(typed))
-    if len(jobs) > 1 and declared - applied:
-        key = sorted(declared - applied)[0]
-        raise ConfigError(
-            f"uncertainty.params.{key}",
-            "applies to no run of this sweep (no policy in it has that intervention)",
-        )
 
 
 @dataclass(frozen=True)
