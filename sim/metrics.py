@@ -334,8 +334,13 @@ def _tie_pass(
     is summed in entry order. The bound test selects by multiplying (adding 0.0 or the
     value), not by branching, so that a mispredicted branch never discards the
     neighbours' loads in flight (a conditional expression compiled to a branch here and
-    took twice as long). So the values must be finite: an infinite or NaN value of a
-    neighbour beyond the bound would still make the sum NaN.
+    took twice as long). The test's outcome is a float (0.0 or 1.0) used for both the
+    sum and the count: kept as a bool and added to an integer count as well, it was
+    compiled to a branch again (the outcome is random, so the branch mispredicts about
+    every other entry: 11 ns per entry instead of under 4 at 10^4 citizens). A count of
+    ones in a float is exact (below 2^53), and ``value * 1.0`` or ``value * 0.0`` is what
+    multiplying by the bool gave. So the values must be finite: an infinite or NaN value
+    of a neighbour beyond the bound would still make the sum NaN.
     """
     m = indices.shape[0]
     width = rec.shape[1]
@@ -347,7 +352,7 @@ def _tie_pass(
         c = 0
         s = 0.0
         ns = 0.0
-        nc = 0
+        nc = 0.0
         for e in range(indptr[i], indptr[i + 1]):
             if e + PREFETCH_AHEAD < m:
                 ahead = indices[e + PREFETCH_AHEAD]
@@ -358,14 +363,14 @@ def _tie_pass(
             c += group[j] != gi
             s += xj
             if near:
-                w = abs(xi - xj) < ei
+                w = (abs(xi - xj) < ei) * 1.0
                 ns += rec[j, 1] * w
                 nc += w
         cross[i] += c
         opin[i] += s
         if near:
             near_sum[i] += ns
-            near_count[i] += nc
+            near_count[i] += int(nc)
 
 
 #: The per-cell sums of compute_metrics, in the order _cell_sums returns them.
