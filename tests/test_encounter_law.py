@@ -120,8 +120,9 @@ def _matching_by_the_definition(layer, go_online, r_tie):
     return pairs
 
 
+@pytest.mark.parametrize("pf", [True, False])  # prefetching or not
 @pytest.mark.parametrize("levels", [None, 3, 12])  # distinct priorities, or few levels
-def test_offline_matching_equals_its_definition_with_equal_priorities_too(levels):
+def test_offline_matching_equals_its_definition_with_equal_priorities_too(levels, pf):
     from sim.dynamics.encounters import _offline_matching
 
     rng = np.random.default_rng(levels or 0)
@@ -133,6 +134,6 @@ def test_offline_matching_equals_its_definition_with_equal_priorities_too(levels
         r_tie = rng.random(layer.n_entries // 2)
         if levels:
             r_tie = np.floor(r_tie * levels) / levels  # many ties share a priority
-        a, b = _offline_matching(layer.indptr, layer.indices, go_online, r_tie)
+        a, b = _offline_matching(layer.indptr, layer.indices, go_online, r_tie, pf)
         want = _matching_by_the_definition(layer, go_online, r_tie)
         assert list(zip(a.tolist(), b.tolist(), strict=True)) == want

@@ -35,7 +35,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from sim.network import Network
-from sim.prefetch import PREFETCH_AHEAD, prefetch
+from sim.prefetch import PREFETCH_AHEAD, prefetch, worth_prefetching
 
 __all__ = ["DENSE_BIAS_LIMIT", "Encounters", "draw_encounters", "match_proposals"]
 
@@ -129,7 +129,11 @@ def _uniform_choice(eligible: NDArray[np.bool_], u: F64) -> I64:
 
 @njit(cache=True, nogil=True)
 def _offline_matching(
-    indptr: I64, indices: NDArray[np.int32], go_online: NDArray[np.bool_], r_tie: F64
+    indptr: I64,
+    indices: NDArray[np.int32],
+    go_online: NDArray[np.bool_],
+    r_tie: F64,
+    pf: bool,
 ) -> tuple[I64, I64]:
     """Locally dominant matching of the offline ties whose ends are both offline.
 
@@ -142,7 +146,8 @@ def _offline_matching(
     tie (side by side, one cache miss per entry); with distinct priorities a tie is kept
     exactly when its two ends name each other, which a pass over the citizens checks.
     If two ties at one citizen share its top priority, a second pass over the ties
-    settles them in row order (:func:`_match_in_row_order`).
+    settles them in row order (:func:`_match_in_row_order`). With ``pf`` the state of
+    the citizens a few entries ahead is prefetched (:func:`sim.prefetch.worth_prefetching`).
     """
     n = indptr.shape[0] - 1
     m = indices.shape[0]
@@ -153,7 +158,7 @@ def _offline_matching(
     for i in range(n):
         off_i = not go_online[i]
         for e in range(indptr[i], indptr[i + 1]):
-            if e + PREFETCH_AHEAD < m:
+            if pf and e + PREFETCH_AHEAD < m:
                 ahead = indices[e + PREFETCH_AHEAD]
                 prefetch(go_online, ahead)
                 prefetch(flat, 2 * ahead)
@@ -176,7 +181,7 @@ def _offline_matching(
     b = np.empty(n // 2, dtype=np.int64)
     k = 0
     for i in range(n):
-        if i + PREFETCH_AHEAD < n:
+        if pf and i + PREFETCH_AHEAD < n:
             ahead = int(top[i + PREFETCH_AHEAD, 1])
             if ahead >= 0:
                 prefetch(flat, 2 * ahead)
@@ -228,6 +233,7 @@ def _online_matching(
     gamma: float,
     u_pick: F64,
     r_prop: F64,
+    pf: bool,
 ) -> tuple[I64, I64, I64]:
     """Biased online proposals, then locally dominant matching of the proposals.
 
@@ -235,7 +241,8 @@ def _online_matching(
     w = max(|x_i - x_j|, 1e-5)^-gamma: the entry where the running sum of w over its
     row first exceeds ``u_pick[i]`` times the row's total. The proposal i -> j has
     priority ``r_prop[i]`` and is kept when that is the top at both i and j. Only the
-    online citizens' rows are read; those of the citizen a few rows on are prefetched.
+    online citizens' rows are read; with ``pf`` those of the citizen a few rows on are
+    prefetched.
     """
     n = indptr.shape[0] - 1
     online = np.flatnonzero(go_online)
@@ -247,7 +254,7 @@ def _online_matching(
         widest = max(widest, indptr[i + 1] - indptr[i])
     cum = np.empty(widest)
     for r in range(n_on):
-        if r + _ROWS_AHEAD < n_on:  # the followees of an online citizen a few rows on
+        if pf and r + _ROWS_AHEAD < n_on:  # the followees of an online citizen a few rows on
             later = online[r + _ROWS_AHEAD]
             for e in range(indptr[later], indptr[later + 1]):
                 prefetch(go_online, indices[e])
@@ -286,7 +293,7 @@ def _online_matching(
     entry = np.empty(n // 2, dtype=np.int64)
     k = 0
     for r in range(n_on):  # proposers in index order
-        if r + PREFETCH_AHEAD < n_on:
+        if pf and r + PREFETCH_AHEAD < n_on:
             later = pick[online[r + PREFETCH_AHEAD]]
             if later >= 0:
                 prefetch(best, indices[later])
@@ -374,13 +381,16 @@ def draw_encounters(
                 a, b = _pairs_from_permutation(perm, elig)
                 add(a, b, layer_online)
     else:
+        # each reads per citizen at random: whether online (1 byte), and a top
+        # priority and its tie's other end, or an opinion and a best priority (16 bytes)
+        pf = worth_prefetching(17 * n)
         if off.n_entries:
-            a, b = _offline_matching(off.indptr, off.indices, go_online, r_tie)
+            a, b = _offline_matching(off.indptr, off.indices, go_online, r_tie, pf)
             del r_tie
             add(a, b, False)
         if on.n_entries:
             a, b, entry = _online_matching(
-                on.indptr, on.indices, x, go_online, float(gamma), u_pick, r_prop
+                on.indptr, on.indices, x, go_online, float(gamma), u_pick, r_prop, pf
             )
             add(a, b, True, entry)
     a = np.concatenate(a_parts) if a_parts else np.zeros(0, np.int64)
