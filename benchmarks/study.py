@@ -1,7 +1,7 @@
 """Study throughput: a slice of the strategy study through the real command, timed per part.
 
     python -m benchmarks.study                          # 8 policies x 2 futures x 3 seeds = 48 runs
-    python -m benchmarks.study --futures 5 --seeds 25   # the 1,000-run study (about 10 min)
+    python -m benchmarks.study --futures 5 --seeds 25   # the 1,000-run study (about 25 min here)
     python -m benchmarks.study --tree /tmp/before --tree . --reps 3   # side by side, alternating
 
 Each repetition runs ``python -m sim experiment=robust_strategies`` (Hydra multirun, the
